@@ -25,3 +25,36 @@ def voc12_train(voc12_mini):
     from scribblegap.data import VOCSegmentation
 
     return VOCSegmentation(voc12_mini, "train", classes="voc12-mini")
+
+
+def make_tiny_voc(root, n=3, size=(40, 60), seed=0):
+    """A VOC-layout folder with ``n`` random images and masks (classes 0, 8, 15 and a void border)."""
+    from pathlib import Path
+
+    import numpy as np
+    from PIL import Image
+
+    from scribblegap.data import voc_palette
+
+    root = Path(root)
+    rng = np.random.default_rng(seed)
+    for d in ("JPEGImages", "SegmentationClass", "ImageSets/Segmentation"):
+        (root / d).mkdir(parents=True, exist_ok=True)
+    ids = [f"2000_{i:06d}" for i in range(n)]
+    for key in ids:
+        Image.fromarray(rng.integers(0, 255, size + (3,), dtype=np.uint8)).save(root / "JPEGImages" / f"{key}.jpg")
+        mask = np.zeros(size, np.uint8)
+        mask[5:20, 5:25] = 8
+        mask[22:35, 30:55] = 15
+        mask[20:22, :] = 255
+        im = Image.fromarray(mask)
+        im.putpalette(voc_palette().ravel().tolist())
+        im.save(root / "SegmentationClass" / f"{key}.png")
+    (root / "ImageSets/Segmentation/train.txt").write_text("\n".join(ids) + "\n")
+    (root / "ImageSets/Segmentation/val.txt").write_text(ids[0] + "\n")
+    return root, ids
+
+
+@pytest.fixture
+def tiny_voc(tmp_path):
+    return make_tiny_voc(tmp_path / "voc")

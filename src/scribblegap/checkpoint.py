@@ -1,0 +1,61 @@
+"""Checkpoints: model, optimizer, scheduler, step, RNG states and config, saved atomically and read
+back with ``weights_only=True`` (plain tensors, numbers, strings, lists and dicts only)."""
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .errors import DataError
+from .io import atomic_path
+
+CHECKPOINT = "checkpoint.pt"
+
+
+def rng_state() -> dict:
+    np_state = np.random.get_state()
+    return {"torch": torch.get_rng_state(), "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)),
+                                                      int(np_state[2]), int(np_state[3]), float(np_state[4])],
+            "python": _py_state_to_list(random.getstate()),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+
+def set_rng_state(state: dict) -> None:
+    torch.set_rng_state(state["torch"])
+    n = state["numpy"]
+    np.random.set_state((n[0], n[1].numpy().astype(np.uint32), n[2], n[3], n[4]))
+    v, inner, gauss = state["python"]
+    random.setstate((v, tuple(inner), gauss))
+    if state.get("cuda") and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+def _py_state_to_list(state):
+    v, inner, gauss = state
+    return [v, list(inner), gauss]
+
+
+def save_checkpoint(path, *, model, optimizer, scheduler, step: int, config: dict, extra: dict | None = None):
+    state = {"model": _unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
+             "scheduler": scheduler.state_dict(), "step": step, "config": config, "rng": rng_state(),
+             "extra": extra or {}}
+    with atomic_path(path) as tmp:
+        torch.save(state, tmp)
+
+
+def load_checkpoint(path) -> dict:
+    path = Path(path)
+    if path.is_dir():
+        path = path / CHECKPOINT
+    if not path.is_file():
+        raise DataError(path, "checkpoint is missing")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - torch raises many types for a bad file
+        raise DataError(path, f"cannot read checkpoint ({exc})") from None
+
+
+def _unwrap(model):
+    return model.module if hasattr(model, "module") else model

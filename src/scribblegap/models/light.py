@@ -1,0 +1,69 @@
+"""Light trunks for CPU training from scratch: torchvision's MobileNetV3 with a segmentation head.
+
+The trunk is dilated to output stride 16 (torchvision's ``dilated=True``) or 8 (the stride-2 block of
+the third stage too). Heads: ``lraspp`` (torchvision's Lite R-ASPP: a gated 1x1 branch on the last
+features, added to a 1x1 classifier of the stride-8 features) or ``aspp`` (DeepLabV2's summed atrous
+branches, with rates scaled to the small feature maps, plus the same stride-8 classifier).
+"""
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import nn
+
+from .deeplabv2 import ASPP
+
+
+def _dilate_from(features: nn.Sequential, start: int, dilation: int) -> None:
+    """Turn the stride of block ``start`` into dilation for it and every later block (in place)."""
+    for block in list(features)[start:]:
+        for m in block.modules():
+            if isinstance(m, nn.Conv2d) and m.kernel_size[0] > 1:
+                if m.stride != (1, 1):
+                    m.stride = (1, 1)
+                d = dilation * (m.dilation[0] if m.dilation[0] > 1 else 1)
+                m.dilation = (d, d)
+                m.padding = ((m.kernel_size[0] - 1) // 2 * d,) * 2
+
+
+class MobileNetSeg(nn.Module):
+    def __init__(self, num_classes: int, variant: str = "small", output_stride: int = 16,
+                 head: str = "lraspp", weights=None, inter_channels: int = 128):
+        super().__init__()
+        from torchvision import models
+
+        builder = {"small": models.mobilenet_v3_small, "large": models.mobilenet_v3_large}[variant]
+        features = builder(weights=weights, dilated=True).features  # output stride 16
+        stages = [i for i, b in enumerate(features) if getattr(b, "_is_cn", False)]
+        self.low_index = stages[-2] - 1  # last block at stride 8
+        if output_stride == 8:
+            _dilate_from(features, stages[-2], 2)  # the C4 blocks were already dilated by 2 -> 4
+        elif output_stride != 16:
+            raise ValueError("output_stride must be 8 or 16")
+        self.trunk = features
+        low_ch = features[self.low_index].out_channels
+        high_ch = features[-1].out_channels
+        self.head_type = head
+        if head == "lraspp":
+            from torchvision.models.segmentation.lraspp import LRASPPHead
+
+            self.head = LRASPPHead(low_ch, high_ch, num_classes, inter_channels)
+        elif head == "aspp":
+            rates = (1, 2, 3, 4) if output_stride == 16 else (2, 4, 6, 8)
+            self.head = nn.ModuleDict({"high": ASPP(high_ch, num_classes, rates),
+                                       "low": nn.Conv2d(low_ch, num_classes, 1)})
+        else:
+            raise ValueError(f"unknown head {head!r} (lraspp, aspp)")
+
+    def forward(self, x):
+        low = None
+        for i, block in enumerate(self.trunk):
+            x = block(x)
+            if i == self.low_index:
+                low = x
+        if self.head_type == "lraspp":
+            return self.head({"low": low, "high": x})
+        high = F.interpolate(self.head["high"](x), size=low.shape[-2:], mode="bilinear", align_corners=False)
+        return high + self.head["low"](low)
+
+    def param_groups(self):
+        return list(self.trunk.parameters()), list(self.head.parameters())
