@@ -63,3 +63,9 @@ def load_probs(path, labels: LabelSpace) -> np.ndarray:
 
 def stored_path(folder, key: str) -> Path:
     return Path(folder) / f"{key}{SUFFIX}"
+
+
+def is_done(folder, key: str) -> bool:
+    """A stage's output for one image is complete when both its ``.npz`` and ``.png`` exist (each is
+    written atomically, the PNG last)."""
+    return (Path(folder) / f"{key}.png").is_file() and stored_path(folder, key).is_file()

@@ -23,9 +23,10 @@ from torch.utils.data import DataLoader
 from .checkpoint import CHECKPOINT, load_checkpoint, save_checkpoint, set_rng_state
 from .errors import ConfigError
 from .io import atomic_path
-from .losses import partial_cross_entropy, soft_cross_entropy
+from .losses import densecrf_loss, partial_cross_entropy, soft_cross_entropy
 from .models import MSC, build_model
 from .trainset import SampleStream, TrainingSamples
+from .transforms import MEAN, STD
 
 
 @dataclass
@@ -52,7 +53,12 @@ class TrainConfig:
     weight_decay: float = 1e-4
     poly_power: float = 0.9
     warmup_iters: int = 0
-    loss: str = "ce"                     # "ce" (hard targets: pCE on scribbles), "soft" (probabilities)
+    loss: str = "ce"                     # "ce" (hard targets: pCE on scribbles), "soft" (probabilities),
+                                         # "ce+densecrf" (pCE + Tang et al.'s DenseCRF regularised loss)
+    rloss_weight: float = 1.0            # weight of the normalised DenseCRF energy
+    rloss_sigma_rgb: float = 15.0
+    rloss_sigma_xy: float = 8.0          # pixels of the downscaled grid
+    rloss_scale: float = 0.25
     # engine
     seed: int = 0
     workers: int = 0                     # DataLoader worker processes
@@ -141,17 +147,25 @@ def poly_schedule(config: TrainConfig):
     return factor
 
 
-def compute_loss(config: TrainConfig, logits, target) -> torch.Tensor:
-    outputs = [logits] if not isinstance(logits, tuple) else [logits[0], *logits[1]]  # MSC: every scale
+LOSSES = ("ce", "soft", "ce+densecrf")
+
+
+def compute_loss(config: TrainConfig, logits, target, images=None) -> torch.Tensor:
+    """The configured loss on the logits upsampled to the target size (every scale under MSC)."""
+    if config.loss not in LOSSES:
+        raise ConfigError(f"unknown loss {config.loss!r}; choose from {', '.join(LOSSES)}")
+    outputs = [logits] if not isinstance(logits, tuple) else [logits[0], *logits[1]]
     total = 0.0
     for out in outputs:
-        out = F.interpolate(out, size=target.shape[-2:], mode="bilinear", align_corners=False)
+        out = F.interpolate(out, size=target.shape[-2:], mode="bilinear", align_corners=False).float()
         if config.loss == "soft":
-            total = total + soft_cross_entropy(out.float(), target)
-        elif config.loss == "ce":
-            total = total + partial_cross_entropy(out.float(), target)
+            total = total + soft_cross_entropy(out, target)
         else:
-            raise ConfigError(f"unknown loss {config.loss!r}")
+            total = total + partial_cross_entropy(out, target)
+        if config.loss == "ce+densecrf":
+            rgb = images.float() * images.new_tensor(STD).view(1, 3, 1, 1) + images.new_tensor(MEAN).view(1, 3, 1, 1)
+            total = total + config.rloss_weight * densecrf_loss(
+                torch.softmax(out, 1), rgb * 255, config.rloss_sigma_rgb, config.rloss_sigma_xy, config.rloss_scale)
     return total
 
 
@@ -270,7 +284,7 @@ def train(config: TrainConfig, samples: TrainingSamples, out_dir, val_data=None,
             images = images.contiguous(memory_format=torch.channels_last)
         with torch.autocast(device.type, dtype=amp_dtype, enabled=use_amp):
             logits = model(images)
-        loss = compute_loss(config, logits, targets)
+        loss = compute_loss(config, logits, targets, images)
         if not math.isfinite(loss.item()):
             raise FloatingPointError(f"loss became {loss.item()} at step {step}; lower the learning rate")
         optimizer.zero_grad(set_to_none=True)

@@ -26,9 +26,9 @@ def to_image_tensor(image: np.ndarray) -> torch.Tensor:
 
 
 def fit_long_side(shape, long_side: int | None) -> tuple[int, int]:
-    """Size (H, W) with the longer side equal to ``long_side`` (unchanged when None)."""
+    """Size (H, W) shrunk so the longer side is at most ``long_side`` (never enlarged; None: unchanged)."""
     h, w = shape
-    if not long_side:
+    if not long_side or max(h, w) <= long_side:
         return h, w
     s = long_side / max(h, w)
     return max(1, round(h * s)), max(1, round(w * s))

@@ -38,6 +38,19 @@ def thicken(labels: np.ndarray, radius: int = 2) -> np.ndarray:
     return out
 
 
+def draw_points(ax, points, palette: np.ndarray = PALETTE, size: float = 60):
+    """Scatter clicks in their class colours with a white rim (readable on any image)."""
+    if not points:
+        return
+    xy = np.array([(p.x, p.y) for p in points])
+    colours = [palette[p.cls] / 255 for p in points]
+    markers = ["o" if p.rank is not None else "s" for p in points]
+    for m in set(markers):
+        sel = [i for i, k in enumerate(markers) if k == m]
+        ax.scatter(xy[sel, 0], xy[sel, 1], c=[colours[i] for i in sel], s=size, marker=m, edgecolors="white",
+                   linewidths=1.5)
+
+
 def legend_handles(labels, palette: np.ndarray = PALETTE):
     from matplotlib.patches import Patch
 

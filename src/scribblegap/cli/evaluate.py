@@ -9,6 +9,9 @@ def add_arguments(p):
     p.add_argument("--crf", action="store_true", help="also score after the dense CRF")
     p.add_argument("--workers", type=int, default=None, help="processes for the CRF (default: all cores)")
     p.add_argument("--json", default=None, help="write the scores here")
+    p.add_argument("--record", default=None, metavar="KEY",
+                   help="add this run under KEY (F, B, W, ...) in --summary, with mean and std over runs")
+    p.add_argument("--summary", default=None, help="results file for --record (results/<data>/summary.json)")
 
 
 def main(args):
@@ -29,6 +32,18 @@ def main(args):
     scores.update({"checkpoint": str(args.checkpoint), "split": args.split, "provenance": describe()})
     if args.json:
         write_json(args.json, scores)
+    if args.record:
+        from pathlib import Path
+
+        from ..errors import ConfigError
+        from ..results import record_run, run_record
+
+        if not args.summary:
+            raise ConfigError("--record needs --summary PATH")
+        run_dir = Path(args.checkpoint)
+        run_dir = run_dir if run_dir.is_dir() else run_dir.parent
+        entry = record_run(args.summary, args.record, run_record(run_dir, scores, scores["provenance"]))
+        print(f"recorded {run_dir.name} under {args.record} in {args.summary} ({entry['n']} runs)")
     line = f"mIoU {scores['miou']:.4f}, pixel accuracy {scores['pixel_accuracy']:.4f}"
     if "crf" in scores:
         line += f"; with CRF mIoU {scores['crf']['miou']:.4f}"

@@ -1,0 +1,33 @@
+# Two commands on a fresh machine:  make run  (set up + main job)   make test  (set up + every test)
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup run test test-fast notebooks results report bench clean-venv
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[all]"
+	@touch $(STAMP)
+
+# the main job: the whole chain on the embedded default data set (figures/ and results/default/)
+run: setup
+	$(PY) -m scribblegap run --config default
+
+# unit tests + every notebook (nbval, CI-sized through the CI switch)
+test: setup
+	CI=1 $(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest tests -m "not slow" -o addopts=""
+
+# regenerate the report (tables and figures) from the results files
+report: setup
+	$(PY) -m scribblegap report
+
+clean-venv:
+	rm -rf $(VENV)

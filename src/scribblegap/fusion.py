@@ -1,0 +1,146 @@
+"""Combining annotators: the paper's weighted mean of local and global probabilities, and variants.
+
+* ``mean``: ``w * local + (1 - w) * global`` (the paper averages; ``w`` = 0.5 by default),
+* ``product``: the normalised weighted geometric mean (agreement is rewarded, disagreement flattened),
+* ``max``: per pixel, the distribution of whichever annotator is more confident.
+
+Scribble pixels keep their labels. An optional ``threshold`` turns pixels whose fused confidence is
+below it into ignore (255) in the label map. ``regularise`` then applies the dense CRF (or superpixel
+smoothing) to the fused probabilities.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .data.labels import IGNORE
+
+MODES = ("mean", "product", "max")
+
+
+def fuse(local: np.ndarray, global_: np.ndarray, weight: float = 0.5, mode: str = "mean",
+         weak_index: np.ndarray | None = None) -> np.ndarray:
+    """Fused ``(K, H, W)`` probabilities; ``weight`` is the local annotator's share.
+
+    ``weak_index``: ``(H, W)`` scribbles in contiguous class indices (255 unlabelled); those pixels
+    become one-hot on their class.
+    """
+    if local.shape != global_.shape:
+        raise ValueError(f"local {local.shape} and global {global_.shape} probabilities differ in shape")
+    if mode == "mean":
+        fused = weight * local + (1 - weight) * global_
+    elif mode == "product":
+        eps = 1e-4
+        fused = np.exp(weight * np.log(local + eps) + (1 - weight) * np.log(global_ + eps))
+    elif mode == "max":
+        pick_local = local.max(0) >= global_.max(0)
+        fused = np.where(pick_local[None], local, global_)
+    else:
+        raise ValueError(f"unknown fusion mode {mode!r}; choose from {MODES}")
+    fused = fused / np.maximum(fused.sum(0, keepdims=True), 1e-12)
+    if weak_index is not None:
+        fused = clamp_to_scribbles(fused, weak_index)
+    return fused.astype(np.float32)
+
+
+def clamp_to_scribbles(probs: np.ndarray, weak_index: np.ndarray) -> np.ndarray:
+    """One-hot probabilities on labelled pixels: scribbles are ground truth."""
+    labelled = weak_index != IGNORE
+    if labelled.any():
+        probs = probs.copy()
+        probs[:, labelled] = 0
+        rows, cols = np.nonzero(labelled)
+        probs[weak_index[rows, cols], rows, cols] = 1
+    return probs
+
+
+def to_labels(probs: np.ndarray, threshold: float | None = None) -> np.ndarray:
+    """Argmax index map; pixels whose top probability is below ``threshold`` become 255."""
+    labels = probs.argmax(0).astype(np.uint8)
+    if threshold:
+        labels[probs.max(0) < threshold] = IGNORE
+    return labels
+
+
+def superpixel_smooth(image: np.ndarray, probs: np.ndarray, n_segments: int = 600,
+                      compactness: float = 10.0) -> np.ndarray:
+    """Average the probabilities inside SLIC superpixels (a cheap alternative to the CRF)."""
+    from skimage.segmentation import slic
+
+    segments = slic(image, n_segments=n_segments, compactness=compactness, start_label=0)
+    k, n = probs.shape[0], segments.max() + 1
+    flat = segments.ravel()
+    sums = np.stack([np.bincount(flat, weights=probs[c].ravel(), minlength=n) for c in range(k)])
+    counts = np.bincount(flat, minlength=n)
+    return (sums / np.maximum(counts, 1))[:, segments].astype(np.float32)
+
+
+def regularise(image: np.ndarray, probs: np.ndarray, method: str | None = "crf", crf=None,
+               weak_index: np.ndarray | None = None) -> np.ndarray:
+    """``crf`` (dense CRF), ``superpixels`` or None; scribble pixels are clamped again afterwards."""
+    if method in (None, "none"):
+        out = probs
+    elif method == "crf":
+        from .crf import DenseCRF
+
+        out = (crf or DenseCRF())(image, probs)
+    elif method == "superpixels":
+        out = superpixel_smooth(image, probs)
+    else:
+        raise ValueError(f"unknown regularisation {method!r} (crf, superpixels, none)")
+    return clamp_to_scribbles(out, weak_index) if weak_index is not None else out
+
+
+# -------------------------------------------------------------------------------- over a data set
+def _fuse_one(key, ds, local_dir, global_dir, out_dir, weak, weight, mode, regularisation, threshold):
+    from .io import write_label_png
+    from .store import load_probs, save_probs, stored_path
+
+    labels = ds.labels
+    local = load_probs(stored_path(local_dir, key), labels)
+    global_ = load_probs(stored_path(global_dir, key), labels)
+    if local.shape != global_.shape:
+        from .errors import DataError
+        raise DataError(stored_path(global_dir, key), f"size {global_.shape[1:]} differs from the local "
+                                                      f"annotator's {local.shape[1:]}")
+    weak_index = labels.to_index(weak(ds, key)) if weak is not None else None
+    probs = fuse(local, global_, weight, mode, weak_index)
+    if regularisation not in (None, "none"):
+        probs = regularise(ds.image(key), probs, regularisation, weak_index=weak_index)
+    save_probs(stored_path(out_dir, key), probs, labels)
+    write_label_png(out_dir / f"{key}.png", labels.to_ids(to_labels(probs, threshold)), ds.palette)
+    return key
+
+
+def fuse_dataset(ds, local_dir, global_dir, out_dir, weak=None, weight: float = 0.5, mode: str = "mean",
+                 regularisation: str | None = "crf", threshold: float | None = None, workers: int = 1,
+                 shard: str | None = None, progress: bool = True) -> dict:
+    """Fuse the local and global stores of every image into ``out_dir`` (``<id>.npz`` + ``<id>.png``).
+
+    Resumable (finished images are skipped) and shardable (``"K/N"``), like the annotator runners.
+    """
+    import time
+    from functools import partial
+    from pathlib import Path
+
+    from .io import write_json
+    from .parallel import map_images, shard as shard_items
+    from .store import is_done
+
+    if mode not in MODES:
+        raise ValueError(f"unknown fusion mode {mode!r}; choose from {MODES}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    keys = shard_items(list(ds.ids), shard)
+    todo = [k for k in keys if not is_done(out_dir, k)]
+    fn = partial(_fuse_one, ds=ds, local_dir=Path(local_dir), global_dir=Path(global_dir), out_dir=out_dir,
+                 weak=weak, weight=weight, mode=mode, regularisation=regularisation, threshold=threshold)
+    start = time.perf_counter()
+    for _ in map_images(fn, todo, workers, desc=f"fuse {mode}" + (f"+{regularisation}" if regularisation else ""),
+                        progress=progress):
+        pass
+    record = {"local": str(local_dir), "global": str(global_dir), "weight": weight, "mode": mode,
+              "regularisation": regularisation, "threshold": threshold, "images": len(keys),
+              "computed": len(todo), "wall_seconds": round(time.perf_counter() - start, 2),
+              "seconds_per_image": round((time.perf_counter() - start) * max(workers, 1) / max(len(todo), 1), 4)}
+    write_json(out_dir / ("run.json" if not shard else f"run.shard-{shard.replace('/', '-of-')}.json"), record)
+    return record

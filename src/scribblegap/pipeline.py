@@ -1,0 +1,332 @@
+"""The whole chain, stage by stage: simulate -> local -> global (B) -> fuse + CRF -> retrain (W) ->
+evaluate -> report, with the references F (full masks) and R (Tang et al.'s DenseCRF loss) beside it.
+
+Every stage writes into ``outputs/<name>/`` (annotations, probabilities) or ``runs/<name>/`` (trained
+networks) and is skipped when its output is complete, so ``run`` can be interrupted and rerun. Numbers
+are recorded in ``results/<name>/summary.json`` (see :mod:`scribblegap.results`). Networks are trained
+in subprocesses of the ``train`` command, two at a time with one thread each on a 2-core machine.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from .errors import ConfigError
+from .settings import REPO_ROOT
+
+
+@dataclass
+class PipelineConfig:
+    name: str = "default"                # results/<name>/, outputs/<name>/, runs/<name>/
+    data: str = "default"
+    classes: str | None = None
+    preset: str = "cpu-fast"             # training preset of F, B, W and R
+    train_overrides: dict = field(default_factory=dict)
+    budget: float | None = None          # simulated scribbles (None: the simulator's human-like default)
+    width: float = 3
+    local_method: str = "gmm-crf"
+    local_params: dict = field(default_factory=dict)
+    fusion_weight: float = 0.5           # the local annotator's share of the mean
+    fusion_mode: str = "mean"
+    regularisation: str = "crf"
+    threshold: float | None = None
+    soft: bool = False                   # retrain on probabilities instead of label maps
+    rloss_weight: float = 1.0
+    seeds: tuple = (0,)
+    stages: tuple = ("chain", "F", "R", "evaluate", "pseudo", "report")
+    budgets: tuple = (0.005, 0.01, 0.02, 0.03, 0.05, 0.10)
+    budget_seed: int = 0
+    parallel_runs: int = 2
+    workers: int | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items()}
+
+
+CONFIGS = {
+    # the main job: whole chain on the embedded scenes, fast preset, in minutes
+    "default": PipelineConfig(),
+    # the benchmark: VOC12-mini, 7-class protocol, long CPU preset, three seeds
+    "voc12-mini": PipelineConfig(name="voc12-mini", data="voc12-mini", classes="voc12-mini", preset="cpu-long",
+                                 seeds=(0, 1, 2)),
+    # the budget curve and the clicks on VOC12-mini with the fast preset
+    "voc12-mini-fast": PipelineConfig(name="voc12-mini", data="voc12-mini", classes="voc12-mini",
+                                      preset="cpu-fast", stages=("budget", "points")),
+    # the paper's setting on GPUs: VOC 2012 train_aug with ScribbleSup scribbles, DeepLabV2-ResNet-101
+    "voc12-r101": PipelineConfig(name="voc12", data="VOCdevkit/VOC2012", classes="voc", preset="voc12-r101",
+                                 parallel_runs=1),
+}
+
+
+def load_config(spec: str, **overrides) -> PipelineConfig:
+    if spec in CONFIGS:
+        config = CONFIGS[spec]
+    elif spec.endswith(".json") and Path(spec).is_file():
+        raw = json.loads(Path(spec).read_text())
+        config = PipelineConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+    else:
+        raise ConfigError(f"unknown config {spec!r}: a name ({', '.join(CONFIGS)}) or a .json file")
+    return replace(config, **{k: v for k, v in overrides.items() if v is not None})
+
+
+class Pipeline:
+    """Paths and stage runners for one :class:`PipelineConfig`. Stages are idempotent."""
+
+    def __init__(self, config: PipelineConfig, root: Path | None = None, log=print):
+        self.config = config
+        self.root = Path(root or Path.cwd())
+        self.log = log
+        self.outputs = self.root / "outputs" / config.name
+        self.runs = self.root / "runs" / config.name
+        self.results = self.root / "results" / config.name
+        self.summary = self.results / "summary.json"
+        from .parallel import default_workers
+
+        self.workers = config.workers or default_workers()
+        self.timings: dict[str, float] = {}
+
+    # ------------------------------------------------------------------------------------- data
+    def dataset(self, split: str):
+        from .data import load_dataset
+
+        return load_dataset(self.config.data, split, classes=self.config.classes)
+
+    @property
+    def budget(self) -> float:
+        from .scribbles.simulate import DEFAULT_BUDGET
+
+        return self.config.budget if self.config.budget is not None else DEFAULT_BUDGET
+
+    def _timed(self, name: str, fn, *args, **kwargs):
+        start = time.perf_counter()
+        self.log(f"[{self.config.name}] {name} ...")
+        out = fn(*args, **kwargs)
+        self.timings[name] = round(time.perf_counter() - start, 1)
+        self.log(f"[{self.config.name}] {name}: {self.timings[name]} s")
+        return out
+
+    # ---------------------------------------------------------------------------------- stages
+    def simulate(self, budget: float, tag: str) -> Path:
+        from .scribbles.simulate import simulate_dataset
+
+        out = self.outputs / tag / "scribbles"
+        if not (out / "stats.json").is_file():
+            self._timed(f"simulate {tag}", simulate_dataset, self.dataset("train"), out, budget=budget,
+                        seed=self.config.budget_seed, width=self.config.width, workers=self.workers)
+        return out
+
+    def local(self, weak_spec, tag: str) -> Path:
+        from .annotators.runner import run_local
+        from .scribbles import WeakLabels
+
+        out = self.outputs / tag / f"local-{self.config.local_method}"
+        record = out / "run.json"
+        if not (record.is_file() and json.loads(record.read_text()).get("complete")):
+            self._timed(f"local {tag}", run_local, self.dataset("train"), WeakLabels(weak_spec),
+                        self.config.local_method, out, workers=self.workers, **self.config.local_params)
+        return out
+
+    def train_command(self, key: str, labels, seed: int, soft: bool = False, loss: str | None = None,
+                      threads: int = 1) -> tuple[Path, list[str]]:
+        cfg = self.config
+        run = self.runs / f"{key}_s{seed}"
+        cmd = [sys.executable, "-m", "scribblegap", "train", "--preset", cfg.preset, "--data", str(cfg.data),
+               "--labels", str(labels), "--seed", str(seed), "--out", str(run), "--threads", str(threads)]
+        if cfg.classes:
+            cmd += ["--classes", cfg.classes]
+        if soft:
+            cmd.append("--soft")
+        if loss:
+            cmd += ["--loss", loss]
+        if loss == "ce+densecrf":
+            cmd += ["--rloss-weight", str(cfg.rloss_weight)]
+        for k, v in cfg.train_overrides.items():
+            cmd += [f"--{k.replace('_', '-')}", str(v)]
+        if (run / "checkpoint.pt").is_file():
+            cmd.append("--resume")
+        return run, cmd
+
+    def train_many(self, jobs: list[tuple[str, Path, list[str]]]) -> None:
+        """Train the runs not finished yet, ``parallel_runs`` at a time, each in its own process."""
+        todo = [(name, run, cmd) for name, run, cmd in jobs if not (run / "summary.json").is_file()]
+        if not todo:
+            return
+        parallel = max(1, min(self.config.parallel_runs, len(todo)))
+        threads = max(1, self.workers // parallel)
+        running: list[tuple[str, subprocess.Popen, float]] = []
+        env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+        start = time.perf_counter()
+        while todo or running:
+            while todo and len(running) < parallel:
+                name, run, cmd = todo.pop(0)
+                cmd = [*cmd[: cmd.index("--threads") + 1], str(threads), *cmd[cmd.index("--threads") + 2:]]
+                run.mkdir(parents=True, exist_ok=True)
+                self.log(f"[{self.config.name}] train {name}: {' '.join(cmd[2:])}")
+                with open(run / "train.out", "a") as out:
+                    running.append((name, subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env),
+                                    time.perf_counter()))
+            time.sleep(2)
+            for item in list(running):
+                name, proc, t0 = item
+                if proc.poll() is not None:
+                    running.remove(item)
+                    if proc.returncode:
+                        for _, p, _ in running:
+                            p.terminate()
+                        raise RuntimeError(f"training {name} failed (exit {proc.returncode}); "
+                                           f"see {self.runs / name.split()[0]}*/train.out")
+                    self.timings[f"train {name}"] = round(time.perf_counter() - t0, 1)
+                    self.log(f"[{self.config.name}] train {name}: done in {self.timings[f'train {name}']} s")
+        self.timings["training wall"] = self.timings.get("training wall", 0) + round(time.perf_counter() - start, 1)
+
+    def predict_global(self, run: Path, tag: str) -> Path:
+        from .predict import predict_dataset
+        from .train import load_trained
+
+        out = self.outputs / tag / "global"
+        ds = self.dataset("train")
+        model, tcfg = load_trained(run)
+        self._timed(f"global {tag}", predict_dataset, model, ds, out, tcfg.base_size)
+        return out
+
+    def fuse(self, local: Path, global_: Path, weak_spec, tag: str, regularisation: str | None) -> Path:
+        from .fusion import fuse_dataset
+        from .scribbles import WeakLabels
+
+        name = "fused" + (f"-{regularisation}" if regularisation else "")
+        out = self.outputs / tag / name
+        record = out / "run.json"
+        if not record.is_file() or json.loads(record.read_text())["images"] != len(self.dataset("train")):
+            self._timed(f"{name} {tag}", fuse_dataset, self.dataset("train"), local, global_, out,
+                        weak=WeakLabels(weak_spec), weight=self.config.fusion_weight, mode=self.config.fusion_mode,
+                        regularisation=regularisation, threshold=self.config.threshold, workers=self.workers)
+        return out
+
+    def weak_chain(self, weak_spec, tag: str, seeds=None, key_suffix: str = "") -> dict:
+        """local annotator, B (= the global annotator), fused + CRF pseudo-labels, W, for one weak-label source."""
+        seeds = tuple(seeds if seeds is not None else self.config.seeds)
+        local = self.local(weak_spec, tag)
+        self.train_many([(f"B{key_suffix} s{s}", *self.train_command(f"B{key_suffix}", weak_spec, s)) for s in seeds])
+        global_ = self.predict_global(self.runs / f"B{key_suffix}_s{seeds[0]}", tag)
+        fused = self.fuse(local, global_, weak_spec, tag, self.config.regularisation)
+        self.train_many([(f"W{key_suffix} s{s}", *self.train_command(f"W{key_suffix}", fused, s, soft=self.config.soft))
+                         for s in seeds])
+        return {"local": local, "global": global_, "fused": fused}
+
+    def evaluate_run(self, key: str, run: Path, crf: bool = True, summary: Path | None = None) -> dict:
+        """Score a trained run on val (with and without the CRF) and record it under ``key``."""
+        from .crf import DenseCRF
+        from .predict import evaluate_model
+        from .provenance import describe
+        from .results import load_summary, record_run, run_record
+        from .train import load_trained
+
+        summary = summary or self.summary
+        existing = load_summary(summary).get(key, {}).get("runs", [])
+        trained = load_summary(run / "summary.json")
+        mine = [r for r in existing if r["run_id"] == run.name
+                and r.get("train_seconds") == trained.get("train_seconds")]  # the same training, scored before
+        if mine and (not crf or mine[0].get("miou_crf") is not None):
+            return mine[0]
+        model, tcfg = load_trained(run)
+        scores = self._timed(f"evaluate {run.name}", evaluate_model, model, self.dataset("val"), tcfg.base_size,
+                             crf=DenseCRF() if crf else None, crf_workers=self.workers, progress=False)
+        return record_run(summary, key, run_record(run, scores, describe()))
+
+    def score_pseudo_labels(self, folders: dict[str, Path], key: str = "pseudo_labels") -> dict:
+        """mIoU of pseudo-label folders (``<id>.png``) against the dense train masks."""
+        from .evaluate import score_folder
+        from .results import update_value
+
+        ds = self.dataset("train")
+        table = {}
+        for name, folder in folders.items():
+            scores = score_folder(ds, folder)
+            table[name] = {"miou": scores["miou"], "pixel_accuracy": scores["pixel_accuracy"], "iou": scores["iou"],
+                           "folder": str(folder)}
+            update_value(self.summary, key, name, table[name])
+        return table
+
+    # ------------------------------------------------------------------------------ the plans
+    def run(self) -> dict:
+        cfg = self.config
+        stages = set(cfg.stages)
+        main_tag = f"budget-{self.budget:g}"
+        if "chain" in stages:
+            scribbles = self.simulate(self.budget, main_tag)
+            jobs = [(f"B s{s}", *self.train_command("B", scribbles, s)) for s in cfg.seeds]
+            if "F" in stages:  # F does not depend on anything: train it beside B
+                jobs += [(f"F s{s}", *self.train_command("F", "full", s)) for s in cfg.seeds]
+            local = self.local(scribbles, main_tag)
+            self.train_many(jobs)
+            chain = self.weak_chain(scribbles, main_tag)
+            if "R" in stages:
+                self.train_many([(f"R s{s}", *self.train_command("R", scribbles, s, loss="ce+densecrf"))
+                                 for s in cfg.seeds])
+            if "pseudo" in stages:
+                fused_plain = self.fuse(local, chain["global"], scribbles, main_tag, None)
+                self.score_pseudo_labels({"local": local, "global": chain["global"], "fused": fused_plain,
+                                          "fused_crf": chain["fused"]})
+        elif "F" in stages:
+            self.train_many([(f"F s{s}", *self.train_command("F", "full", s)) for s in cfg.seeds])
+        if "evaluate" in stages:
+            for key in ("F", "B", "W", "R"):
+                for s in cfg.seeds:
+                    run = self.runs / f"{key}_s{s}"
+                    if (run / "summary.json").is_file():
+                        self.evaluate_run(key, run)
+        if "budget" in stages:
+            self.budget_curve()
+        if "points" in stages:
+            self.points()
+        if "report" in stages:
+            from .report import write_report
+
+            self._timed("report", write_report, self.results, self.root / "figures")
+        return {"timings": self.timings}
+
+    def budget_curve(self) -> None:
+        """B and W at each simulated budget (seed ``budget_seed``), F as the reference line."""
+        from .results import update_value
+
+        seed = self.config.budget_seed
+        self.train_many([(f"F s{seed}", *self.train_command("F", "full", seed))])
+        f = self.evaluate_run("F", self.runs / f"F_s{seed}", crf=False, summary=self.results / "budget_runs.json")
+        update_value(self.summary, "budget_curve", "F", {"miou": f["miou"], "run_id": f["run_id"]})
+        for budget in self.config.budgets:
+            tag = f"budget-{budget:g}"
+            scribbles = self.simulate(budget, tag)
+            chain = self.weak_chain(scribbles, tag, seeds=(seed,), key_suffix=f"@{budget:g}")
+            b = self.evaluate_run(f"B@{budget:g}", self.runs / f"B@{budget:g}_s{seed}", crf=False,
+                                  summary=self.results / "budget_runs.json")
+            w = self.evaluate_run(f"W@{budget:g}", self.runs / f"W@{budget:g}_s{seed}", crf=False,
+                                  summary=self.results / "budget_runs.json")
+            achieved = json.loads((scribbles / "stats.json").read_text()).get("labelled_fraction", {})
+            update_value(self.summary, "budget_curve", f"{budget:g}", {
+                "budget": budget, "achieved": achieved, "B": b["miou"], "W": w["miou"],
+                "B_run": b["run_id"], "W_run": w["run_id"], "pseudo_labels": str(chain["fused"])})
+
+    def points(self) -> None:
+        """The chain with the human clicks of ``points.json`` as the weak labels."""
+        from .results import update_value
+
+        seed = self.config.budget_seed
+        chain = self.weak_chain("points", "points", seeds=(seed,), key_suffix="@points")
+        for key in ("B", "W"):
+            entry = self.evaluate_run(f"{key}@points", self.runs / f"{key}@points_s{seed}", crf=True,
+                                      summary=self.results / "points_runs.json")
+            update_value(self.summary, "points", key, {k: entry.get(k) for k in
+                                                       ("miou", "miou_crf", "run_id", "seed", "commit")})
+        self.score_pseudo_labels({"local": chain["local"], "global": chain["global"],
+                                  "fused_crf": chain["fused"]}, key="points_pseudo_labels")
+
+
+def run_pipeline(spec: str = "default", root=None, **overrides) -> dict:
+    config = load_config(spec, **overrides)
+    return Pipeline(config, root or REPO_ROOT).run()

@@ -1,0 +1,230 @@
+"""Tables and figures from the results files; the README's results section is regenerated from them.
+
+Every number printed here is read from ``results/<name>/summary.json``, which the commands that
+trained and evaluated the networks wrote. A gap reduction is printed only where the gap ``F - B``
+exceeds twice the pooled seed standard deviation; otherwise the report says the gap is not measurable.
+"""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from .results import load_summary
+
+README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
+MIN_GAP_SIGMAS = 2.0
+
+
+def _pct(x, digits=1):
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{100 * x:.{digits}f}"
+
+
+def _mean_std(entry: dict | None, field: str = "miou") -> str:
+    if not entry or entry.get(field) is None:
+        return "–"
+    std = entry.get(f"{field}_std")
+    n = entry.get("n", 1)
+    return f"{_pct(entry[field])} ± {_pct(std)} (n={n})" if std is not None else f"{_pct(entry[field])} (n={n})"
+
+
+def _sem(entry: dict, field: str = "miou") -> float:
+    std = entry.get(f"{field}_std") or 0.0
+    return std / math.sqrt(max(entry.get("n", 1), 1))
+
+
+def gap_analysis(summary: dict, field: str = "miou", weak_keys=("W", "R")) -> dict:
+    """F - B against the seed noise, and (K - B) / (F - B) with a first-order error for each weak key."""
+    f, b = summary.get("F"), summary.get("B")
+    if not f or not b or f.get(field) is None or b.get(field) is None:
+        return {"available": False}
+    gap = f[field] - b[field]
+    stds = [e.get(f"{field}_std") for e in (f, b) if e.get(f"{field}_std") is not None]
+    pooled = math.sqrt(sum(s * s for s in stds) / len(stds)) if stds else None
+    measurable = pooled is not None and gap > MIN_GAP_SIGMAS * pooled
+    out = {"available": True, "gap": gap, "pooled_std": pooled, "measurable": measurable,
+           "sigmas": gap / pooled if pooled else None, "reductions": {}}
+    for key in weak_keys:
+        w = summary.get(key)
+        if not w or w.get(field) is None:
+            continue
+        ratio = (w[field] - b[field]) / gap if gap else float("nan")
+        err = math.sqrt(_sem(w, field) ** 2 + (ratio * _sem(f, field)) ** 2 + ((ratio - 1) * _sem(b, field)) ** 2) \
+            / abs(gap) if gap else float("nan")
+        out["reductions"][key] = {"ratio": ratio, "ratio_err": err, "value": w[field]}
+    return out
+
+
+def gap_table(summary: dict, title: str) -> str:
+    lines = [f"#### {title}", "", "| model | labels | val mIoU % (mean ± std over seeds) | with test-time CRF |",
+             "| --- | --- | --- | --- |"]
+    labels = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
+              "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
+              "B_fast": "scribbles (fast preset)"}
+    for key, what in labels.items():
+        if key in summary:
+            lines.append(f"| {key} | {what} | {_mean_std(summary[key])} | {_mean_std(summary[key], 'miou_crf')} |")
+    lines.append("")
+    for field, name in (("miou", "without CRF"), ("miou_crf", "with test-time CRF")):
+        g = gap_analysis(summary, field)
+        if not g["available"]:
+            continue
+        noise = f"{_pct(g['pooled_std'])}" if g["pooled_std"] is not None else "unknown (one seed)"
+        verdict = (f"F - B = {_pct(g['gap'])} points, {g['sigmas']:.1f}x the pooled seed std ({noise})"
+                   if g["sigmas"] is not None else f"F - B = {_pct(g['gap'])} points; seed noise {noise}")
+        if g["measurable"]:
+            parts = [f"{k}: {_pct(r['ratio'])}% ± {_pct(r['ratio_err'])}" for k, r in g["reductions"].items()]
+            verdict += ". Gap reduction (K - B) / (F - B): " + (", ".join(parts) if parts else "no W or R yet")
+        else:
+            verdict += (f". The gap does not exceed {MIN_GAP_SIGMAS:g}x the seed noise, so no gap reduction is "
+                        "reported: it would be a ratio of noise")
+        lines.append(f"- {name}: {verdict}.")
+    return "\n".join(lines) + "\n"
+
+
+def pseudo_label_table(summary: dict, key: str = "pseudo_labels", title: str = "Pseudo-labels on train") -> str:
+    table = summary.get(key)
+    if not table:
+        return ""
+    lines = [f"#### {title}", "", "| annotator | train mIoU % | pixel accuracy % |", "| --- | --- | --- |"]
+    for name, row in table.items():
+        lines.append(f"| {name} | {_pct(row['miou'])} | {_pct(row.get('pixel_accuracy'))} |")
+    return "\n".join(lines) + "\n"
+
+
+def budget_table(summary: dict) -> str:
+    curve = summary.get("budget_curve")
+    if not curve:
+        return ""
+    f = curve.get("F", {}).get("miou")
+    rows = sorted((v for k, v in curve.items() if k != "F"), key=lambda v: v["budget"])
+    lines = ["#### Annotation budget (fast preset, one seed)", "",
+             f"F (full masks) = {_pct(f)} %", "", "| budget | achieved | B % | W % | F - W |", "| --- | --- | --- | --- | --- |"]
+    for r in rows:
+        achieved = r.get("achieved")
+        achieved = achieved.get("mean") if isinstance(achieved, dict) else achieved
+        lines.append(f"| {_pct(r['budget'])}% | {_pct(achieved, 2)}% | {_pct(r['B'])} | {_pct(r['W'])} | "
+                     f"{_pct(f - r['W']) if f is not None else '–'} |")
+    closing = [r for r in rows if f is not None and f - r["W"] <= 0.01]
+    lines.append("")
+    lines.append(f"W comes within 1 point of F from a budget of {_pct(closing[0]['budget'])}% of the pixels."
+                 if closing else "W does not come within 1 point of F at any measured budget.")
+    return "\n".join(lines) + "\n"
+
+
+def points_table(summary: dict) -> str:
+    pts = summary.get("points")
+    if not pts:
+        return ""
+    lines = ["#### Human clicks as the weak labels (fast preset, one seed)", "", "| model | val mIoU % | with CRF |",
+             "| --- | --- | --- |"]
+    for key in ("B", "W"):
+        if key in pts:
+            lines.append(f"| {key} (clicks) | {_pct(pts[key].get('miou'))} | {_pct(pts[key].get('miou_crf'))} |")
+    return "\n".join(lines) + "\n"
+
+
+def training_curves_figure(summary: dict, path: Path, keys=("F", "B", "W", "R")) -> Path | None:
+    """Validation mIoU against training seconds for every recorded run that has a log."""
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .viz import save_figure
+
+    fig, ax = plt.subplots(figsize=(7, 4), dpi=90)
+    drawn = False
+    colours = {"F": "tab:green", "B": "tab:red", "W": "tab:blue", "R": "tab:purple"}
+    for key in keys:
+        for run in summary.get(key, {}).get("runs", []):
+            log = Path(run.get("run_dir", "")) / "log.jsonl"
+            if not log.is_file():
+                continue
+            pts = [e for e in map(json.loads, log.read_text().splitlines()) if "val_miou" in e]
+            if pts:
+                ax.plot([e["train_seconds"] / 60 for e in pts], [100 * e["val_miou"] for e in pts], "-o", ms=3,
+                        color=colours.get(key), alpha=0.8, label=f"{key} seed {run.get('seed')}")
+                drawn = True
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.set_xlabel("training time (minutes, CPU)")
+    ax.set_ylabel("val mIoU (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, ncol=2)
+    return save_figure(fig, path)
+
+
+def budget_figure(summary: dict, path: Path) -> Path | None:
+    curve = summary.get("budget_curve")
+    if not curve or len(curve) < 2:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from .viz import save_figure
+
+    rows = sorted((v for k, v in curve.items() if k != "F"), key=lambda v: v["budget"])
+    x = [100 * r["budget"] for r in rows]
+    fig, ax = plt.subplots(figsize=(6, 4), dpi=90)
+    ax.plot(x, [100 * r["B"] for r in rows], "-o", color="tab:red", label="B: scribbles, pCE")
+    ax.plot(x, [100 * r["W"] for r in rows], "-o", color="tab:blue", label="W: pseudo-labels")
+    if curve.get("F"):
+        ax.axhline(100 * curve["F"]["miou"], color="tab:green", ls="--", label="F: full masks")
+    ax.set_xscale("log")
+    ax.set_xlabel("annotated pixels (%)")
+    ax.set_ylabel("val mIoU (%)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return save_figure(fig, path)
+
+
+def section(results_dir: Path, figures_dir: Path, title: str) -> str:
+    summary = load_summary(results_dir / "summary.json")
+    if not summary:
+        return f"### {title}\n\nNo results yet (`{results_dir}/summary.json` is missing).\n"
+    name = results_dir.name
+    parts = [f"### {title}\n", gap_table(summary, "F, B, W and R on val")]
+    parts += [pseudo_label_table(summary), budget_table(summary), points_table(summary),
+              pseudo_label_table(summary, "points_pseudo_labels", "Pseudo-labels from human clicks")]
+    curves = training_curves_figure(summary, figures_dir / f"results_{name}_training_curves.png")
+    budget = budget_figure(summary, figures_dir / f"results_{name}_budget_curve.png")
+    for fig, caption in ((curves, "validation mIoU during training"), (budget, "annotation budget")):
+        if fig is not None:
+            parts.append(f"![{caption}](figures/{fig.name})\n")
+    return "\n".join(p for p in parts if p)
+
+
+def write_report(results_dir, figures_dir="figures", readme=None) -> Path:
+    """Write ``<results_dir>/report.md`` and its figures; return the report's path."""
+    results_dir, figures_dir = Path(results_dir), Path(figures_dir)
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    from .io import atomic_path
+
+    text = section(results_dir, figures_dir, results_dir.name)
+    path = results_dir / "report.md"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+    if readme is not None:
+        update_readme(readme, text, results_dir.name)
+    return path
+
+
+def update_readme(readme, text: str, name: str) -> None:
+    """Replace the block between ``<!-- results:<name>:start -->`` and ``...:end -->`` in the README."""
+    from .io import atomic_path
+
+    readme = Path(readme)
+    start, end = f"<!-- results:{name}:start -->", f"<!-- results:{name}:end -->"
+    body = readme.read_text()
+    if start not in body:
+        return
+    new = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: f"{start}\n{text}\n{end}", body, flags=re.S)
+    with atomic_path(readme) as tmp:
+        tmp.write_text(new)

@@ -1,0 +1,93 @@
+"""The results files (``results/<data>/summary.json``): one entry per experiment key, many runs each.
+
+A run is a dict holding at least ``run_id``, ``miou`` (and ``miou_crf`` when scored with the CRF),
+the config, seed, git commit and wall time. Recording a run with an existing ``run_id`` replaces it,
+so an experiment can be completed over several sessions and rerun without double counting. The
+aggregate fields (mean, sample standard deviation, count) are recomputed on every write.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import math
+from contextlib import contextmanager
+from pathlib import Path
+
+from .io import write_json
+
+AGGREGATED = ("miou", "miou_crf", "pixel_accuracy")
+
+
+@contextmanager
+def _locked(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # parallel experiments may record at the same time
+        yield
+
+
+def load_summary(path) -> dict:
+    path = Path(path)
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def aggregate(runs: list[dict]) -> dict:
+    out = {"n": len(runs)}
+    for field in AGGREGATED:
+        values = [r[field] for r in runs if r.get(field) is not None]
+        if values:
+            mean = sum(values) / len(values)
+            out[field] = mean
+            out[f"{field}_std"] = (math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+                                   if len(values) > 1 else None)
+    return out
+
+
+def record_run(path, key: str, run: dict) -> dict:
+    """Add (or replace, same ``run_id``) ``run`` under ``key``; returns the updated entry."""
+    path = Path(path)
+    with _locked(path):
+        summary = load_summary(path)
+        entry = summary.get(key, {})
+        runs = [r for r in entry.get("runs", []) if r.get("run_id") != run["run_id"]] + [run]
+        runs.sort(key=lambda r: (r.get("seed", 0), r["run_id"]))
+        entry = {**{k: v for k, v in entry.items() if k != "runs"}, **aggregate(runs), "runs": runs}
+        summary[key] = entry
+        write_json(path, summary)
+    return entry
+
+
+def record_value(path, key: str, value) -> None:
+    """Store a non-run result (a table, a curve) under ``key``, replacing what was there."""
+    path = Path(path)
+    with _locked(path):
+        summary = load_summary(path)
+        summary[key] = value
+        write_json(path, summary)
+
+
+def update_value(path, key: str, subkey: str, value) -> None:
+    """Set ``summary[key][subkey] = value`` (other subkeys are kept)."""
+    path = Path(path)
+    with _locked(path):
+        summary = load_summary(path)
+        summary.setdefault(key, {})[subkey] = value
+        write_json(path, summary)
+
+
+def run_record(run_dir, scores: dict, evaluated: dict | None = None) -> dict:
+    """A run's entry: scores plus what produced them (config, seed, commit, wall time, speed)."""
+    run_dir = Path(run_dir)
+    trained = load_summary(run_dir / "summary.json")
+    config = trained.get("config") or load_summary(run_dir / "config.json")
+    record = {"run_id": run_dir.name, "run_dir": str(run_dir), "seed": config.get("seed"),
+              "preset": config.get("extra", {}).get("preset"), "labels": config.get("extra", {}).get("labels"),
+              "miou": scores["miou"], "pixel_accuracy": scores.get("pixel_accuracy"), "iou": scores.get("iou")}
+    if "crf" in scores:
+        record.update({"miou_crf": scores["crf"]["miou"], "iou_crf": scores["crf"].get("iou")})
+    record.update({"train_seconds": trained.get("train_seconds"), "wall_seconds": trained.get("wall_seconds"),
+                   "images_per_s": trained.get("images_per_s"), "labelled_fraction": trained.get("labelled_fraction"),
+                   "commit": (trained.get("provenance") or {}).get("commit"),
+                   "machine": (trained.get("provenance") or {}).get("machine"),
+                   "evaluated": evaluated, "config": config})
+    return record
