@@ -58,3 +58,14 @@ def make_tiny_voc(root, n=3, size=(40, 60), seed=0):
 @pytest.fixture
 def tiny_voc(tmp_path):
     return make_tiny_voc(tmp_path / "voc")
+
+
+def pytest_collection_modifyitems(config, items):
+    import torch
+
+    if torch.cuda.is_available():
+        return
+    skip = pytest.mark.skip(reason="needs CUDA (run on a GPU machine)")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)

@@ -47,11 +47,7 @@ def _crf_one(payload):
 
 def crf_map(crf: DenseCRF, images, probs, workers: int = 1):
     """Apply ``crf`` to pairs of (image, probs) in parallel processes; yields results in order."""
-    pairs = ((crf, im, p) for im, p in zip(images, probs))
-    if workers <= 1:
-        yield from map(_crf_one, pairs)
-        return
-    from concurrent.futures import ProcessPoolExecutor
+    from .parallel import map_images
 
-    with ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(_crf_one, pairs, chunksize=2)
+    pairs = [(crf, im, p) for im, p in zip(images, probs)]
+    yield from map_images(_crf_one, pairs, workers, progress=False)

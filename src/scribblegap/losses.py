@@ -52,13 +52,14 @@ def densecrf_loss(probs: torch.Tensor, images: torch.Tensor, sigma_rgb: float = 
         probs = F.interpolate(probs, scale_factor=scale, mode="bilinear", align_corners=False)
         images = F.interpolate(images, scale_factor=scale, mode="bilinear", align_corners=False)
     b, k, h, w = probs.shape
-    yy, xx = torch.meshgrid(torch.arange(h, device=probs.device), torch.arange(w, device=probs.device),
-                            indexing="ij")
-    xy = torch.stack([yy, xx], -1).reshape(1, h * w, 2).float() / sigma_xy
-    rgb = images.reshape(b, 3, h * w).transpose(1, 2).float() / sigma_rgb
-    feats = torch.cat([xy.expand(b, -1, -1), rgb], -1)  # (B, N, 5)
-    affinity = torch.exp(-0.5 * torch.cdist(feats, feats).square())
-    affinity = affinity * (1 - torch.eye(h * w, device=probs.device))
-    affinity = affinity / affinity.sum(-1, keepdim=True).clamp_min(1e-8)
+    with torch.no_grad():  # the affinity depends on the image only: no graph through it
+        yy, xx = torch.meshgrid(torch.arange(h, device=probs.device), torch.arange(w, device=probs.device),
+                                indexing="ij")
+        xy = torch.stack([yy, xx], -1).reshape(1, h * w, 2).float() / sigma_xy
+        rgb = images.reshape(b, 3, h * w).transpose(1, 2).float() / sigma_rgb
+        feats = torch.cat([xy.expand(b, -1, -1), rgb], -1)  # (B, N, 5)
+        affinity = torch.cdist(feats, feats).square_().mul_(-0.5).exp_()
+        affinity.diagonal(dim1=1, dim2=2).zero_()
+        affinity /= affinity.sum(-1, keepdim=True).clamp_min(1e-8)
     s = probs.reshape(b, k, h * w).transpose(1, 2)  # (B, N, K)
     return (s * (affinity @ (1 - s))).sum(-1).mean()

@@ -43,6 +43,18 @@ def _init_worker(threads: int):
         pass
 
 
+def _pool_context():
+    """``fork`` is fastest, but a forked Jupyter kernel shares its message sockets with the children and
+    can lose the end of the cell (nbconvert then waits forever): use ``forkserver`` inside a kernel."""
+    import multiprocessing as mp
+    import sys
+
+    methods = mp.get_all_start_methods()
+    if "ipykernel" in sys.modules and "forkserver" in methods:
+        return mp.get_context("forkserver")
+    return mp.get_context("fork") if "fork" in methods else None
+
+
 def map_images(fn: Callable, items: Iterable, workers: int = 1, desc: str = "images",
                total: int | None = None, progress: bool = True, chunksize: int = 1):
     """Yield ``fn(item)`` for each item, in order, using ``workers`` processes (1 = in this process).
@@ -57,9 +69,7 @@ def map_images(fn: Callable, items: Iterable, workers: int = 1, desc: str = "ima
                 yield fn(item)
                 bar.update()
         else:
-            import multiprocessing as mp
-
-            ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+            ctx = _pool_context()
             with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                      initargs=(1,)) as pool:
                 for result in pool.map(fn, items, chunksize=chunksize):

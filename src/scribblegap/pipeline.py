@@ -43,6 +43,8 @@ class PipelineConfig:
     budget_seed: int = 0
     parallel_runs: int = 2
     workers: int | None = None
+    limit: int | None = None             # first N images of each split (notebook smoke runs)
+    progress: bool = True
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -80,10 +82,10 @@ class Pipeline:
 
     def __init__(self, config: PipelineConfig, root: Path | None = None, log=print):
         self.config = config
-        self.root = Path(root or Path.cwd())
+        self.root = Path(root) if root is not None else Path()  # relative paths keep records portable
         self.log = log
         self.outputs = self.root / "outputs" / config.name
-        self.runs = self.root / "runs" / config.name
+        self.runs = self.root / "runs" / config.name / config.preset
         self.results = self.root / "results" / config.name
         self.summary = self.results / "summary.json"
         from .parallel import default_workers
@@ -91,11 +93,19 @@ class Pipeline:
         self.workers = config.workers or default_workers()
         self.timings: dict[str, float] = {}
 
+    def portable(self, path) -> str:
+        """A path as recorded in results: relative to the repository when it lies inside it."""
+        path = Path(path)
+        try:
+            return str(path.resolve().relative_to(REPO_ROOT))
+        except ValueError:
+            return str(path)
+
     # ------------------------------------------------------------------------------------- data
     def dataset(self, split: str):
         from .data import load_dataset
 
-        return load_dataset(self.config.data, split, classes=self.config.classes)
+        return load_dataset(self.config.data, split, classes=self.config.classes, limit=self.config.limit)
 
     @property
     def budget(self) -> float:
@@ -118,7 +128,8 @@ class Pipeline:
         out = self.outputs / tag / "scribbles"
         if not (out / "stats.json").is_file():
             self._timed(f"simulate {tag}", simulate_dataset, self.dataset("train"), out, budget=budget,
-                        seed=self.config.budget_seed, width=self.config.width, workers=self.workers)
+                        seed=self.config.budget_seed, width=self.config.width, workers=self.workers,
+                        progress=self.config.progress)
         return out
 
     def local(self, weak_spec, tag: str) -> Path:
@@ -128,8 +139,9 @@ class Pipeline:
         out = self.outputs / tag / f"local-{self.config.local_method}"
         record = out / "run.json"
         if not (record.is_file() and json.loads(record.read_text()).get("complete")):
-            self._timed(f"local {tag}", run_local, self.dataset("train"), WeakLabels(weak_spec),
-                        self.config.local_method, out, workers=self.workers, **self.config.local_params)
+            self._timed(f"local {tag}", run_local, self.dataset("train"), WeakLabels(weak_spec, clip=True),
+                        self.config.local_method, out, workers=self.workers, progress=self.config.progress,
+                        **self.config.local_params)
         return out
 
     def train_command(self, key: str, labels, seed: int, soft: bool = False, loss: str | None = None,
@@ -142,10 +154,14 @@ class Pipeline:
             cmd += ["--classes", cfg.classes]
         if soft:
             cmd.append("--soft")
+        if str(labels) == "points":
+            cmd.append("--clip")  # a few human clicks sit on or just outside the image border
         if loss:
             cmd += ["--loss", loss]
         if loss == "ce+densecrf":
             cmd += ["--rloss-weight", str(cfg.rloss_weight)]
+        if cfg.limit:
+            cmd += ["--limit", str(cfg.limit)]
         for k, v in cfg.train_overrides.items():
             cmd += [f"--{k.replace('_', '-')}", str(v)]
         if (run / "checkpoint.pt").is_file():
@@ -189,10 +205,10 @@ class Pipeline:
         from .predict import predict_dataset
         from .train import load_trained
 
-        out = self.outputs / tag / "global"
+        out = self.outputs / tag / self.config.preset / run.name / "global"
         ds = self.dataset("train")
         model, tcfg = load_trained(run)
-        self._timed(f"global {tag}", predict_dataset, model, ds, out, tcfg.base_size)
+        self._timed(f"global {tag}", predict_dataset, model, ds, out, tcfg.base_size, progress=self.config.progress)
         return out
 
     def fuse(self, local: Path, global_: Path, weak_spec, tag: str, regularisation: str | None) -> Path:
@@ -200,12 +216,13 @@ class Pipeline:
         from .scribbles import WeakLabels
 
         name = "fused" + (f"-{regularisation}" if regularisation else "")
-        out = self.outputs / tag / name
+        out = global_.parent / name  # beside the global annotator's output it fuses
         record = out / "run.json"
         if not record.is_file() or json.loads(record.read_text())["images"] != len(self.dataset("train")):
             self._timed(f"{name} {tag}", fuse_dataset, self.dataset("train"), local, global_, out,
-                        weak=WeakLabels(weak_spec), weight=self.config.fusion_weight, mode=self.config.fusion_mode,
-                        regularisation=regularisation, threshold=self.config.threshold, workers=self.workers)
+                        weak=WeakLabels(weak_spec, clip=True), weight=self.config.fusion_weight, mode=self.config.fusion_mode,
+                        regularisation=regularisation, threshold=self.config.threshold, workers=self.workers,
+                        progress=self.config.progress)
         return out
 
     def weak_chain(self, weak_spec, tag: str, seeds=None, key_suffix: str = "") -> dict:
@@ -237,7 +254,9 @@ class Pipeline:
         model, tcfg = load_trained(run)
         scores = self._timed(f"evaluate {run.name}", evaluate_model, model, self.dataset("val"), tcfg.base_size,
                              crf=DenseCRF() if crf else None, crf_workers=self.workers, progress=False)
-        return record_run(summary, key, run_record(run, scores, describe()))
+        record = run_record(run, scores, describe())
+        record["run_dir"] = self.portable(run)
+        return record_run(summary, key, record)
 
     def score_pseudo_labels(self, folders: dict[str, Path], key: str = "pseudo_labels") -> dict:
         """mIoU of pseudo-label folders (``<id>.png``) against the dense train masks."""
@@ -249,7 +268,7 @@ class Pipeline:
         for name, folder in folders.items():
             scores = score_folder(ds, folder)
             table[name] = {"miou": scores["miou"], "pixel_accuracy": scores["pixel_accuracy"], "iou": scores["iou"],
-                           "folder": str(folder)}
+                           "folder": self.portable(folder)}
             update_value(self.summary, key, name, table[name])
         return table
 
@@ -260,11 +279,13 @@ class Pipeline:
         main_tag = f"budget-{self.budget:g}"
         if "chain" in stages:
             scribbles = self.simulate(self.budget, main_tag)
-            jobs = [(f"B s{s}", *self.train_command("B", scribbles, s)) for s in cfg.seeds]
-            if "F" in stages:  # F does not depend on anything: train it beside B
-                jobs += [(f"F s{s}", *self.train_command("F", "full", s)) for s in cfg.seeds]
-            local = self.local(scribbles, main_tag)
+            jobs = []
+            for s in cfg.seeds:  # F does not depend on anything: train it beside B, seed by seed
+                jobs.append((f"B s{s}", *self.train_command("B", scribbles, s)))
+                if "F" in stages:
+                    jobs.append((f"F s{s}", *self.train_command("F", "full", s)))
             self.train_many(jobs)
+            local = self.local(scribbles, main_tag)
             chain = self.weak_chain(scribbles, main_tag)
             if "R" in stages:
                 self.train_many([(f"R s{s}", *self.train_command("R", scribbles, s, loss="ce+densecrf"))
@@ -281,6 +302,8 @@ class Pipeline:
                     run = self.runs / f"{key}_s{s}"
                     if (run / "summary.json").is_file():
                         self.evaluate_run(key, run)
+        if "round2" in stages:
+            self.round2()
         if "budget" in stages:
             self.budget_curve()
         if "points" in stages:
@@ -291,26 +314,48 @@ class Pipeline:
             self._timed("report", write_report, self.results, self.root / "figures")
         return {"timings": self.timings}
 
+    def round2(self) -> None:
+        """A second round: W (trained on round-1 pseudo-labels) becomes the global annotator, is fused with
+        the same local annotator again, and W2 is trained on the result. Recorded as ``W_round2``."""
+        seed = self.config.seeds[0]
+        tag = f"budget-{self.budget:g}"
+        scribbles = self.outputs / tag / "scribbles"
+        local = self.local(scribbles, tag)
+        global2 = self.predict_global(self.runs / f"W_s{seed}", tag)
+        fused2 = self.fuse(local, global2, scribbles, tag, self.config.regularisation)
+        self.train_many([(f"W2 s{seed}", *self.train_command("W2", fused2, seed, soft=self.config.soft))])
+        self.evaluate_run("W_round2", self.runs / f"W2_s{seed}")
+        self.score_pseudo_labels({"global_round2": global2, "fused_crf_round2": fused2})
+
     def budget_curve(self) -> None:
-        """B and W at each simulated budget (seed ``budget_seed``), F as the reference line."""
+        """B and W at each simulated budget (seed ``budget_seed``), F as the reference line.
+
+        F and B at the simulator's default budget are also recorded as ``F_fast`` / ``B_fast`` (with the
+        test-time CRF too) when the preset is ``cpu-fast``.
+        """
         from .results import update_value
 
         seed = self.config.budget_seed
+        side = self.results / "budget_runs.json"
         self.train_many([(f"F s{seed}", *self.train_command("F", "full", seed))])
-        f = self.evaluate_run("F", self.runs / f"F_s{seed}", crf=False, summary=self.results / "budget_runs.json")
+        fast = self.config.preset == "cpu-fast"
+        f = self.evaluate_run("F", self.runs / f"F_s{seed}", crf=fast, summary=side)
+        if fast:
+            self.evaluate_run("F_fast", self.runs / f"F_s{seed}", crf=True)
         update_value(self.summary, "budget_curve", "F", {"miou": f["miou"], "run_id": f["run_id"]})
         for budget in self.config.budgets:
             tag = f"budget-{budget:g}"
             scribbles = self.simulate(budget, tag)
-            chain = self.weak_chain(scribbles, tag, seeds=(seed,), key_suffix=f"@{budget:g}")
-            b = self.evaluate_run(f"B@{budget:g}", self.runs / f"B@{budget:g}_s{seed}", crf=False,
-                                  summary=self.results / "budget_runs.json")
-            w = self.evaluate_run(f"W@{budget:g}", self.runs / f"W@{budget:g}_s{seed}", crf=False,
-                                  summary=self.results / "budget_runs.json")
-            achieved = json.loads((scribbles / "stats.json").read_text()).get("labelled_fraction", {})
+            suffix = "" if budget == self.budget else f"@{budget:g}"  # the default budget is the main chain's
+            chain = self.weak_chain(scribbles, tag, seeds=(seed,), key_suffix=suffix)
+            b = self.evaluate_run(f"B@{budget:g}", self.runs / f"B{suffix}_s{seed}", crf=False, summary=side)
+            w = self.evaluate_run(f"W@{budget:g}", self.runs / f"W{suffix}_s{seed}", crf=False, summary=side)
+            if fast and not suffix:
+                self.evaluate_run("B_fast", self.runs / f"B_s{seed}", crf=True)
+            achieved = json.loads((scribbles / "stats.json").read_text())["budget"]["achieved_mean"]
             update_value(self.summary, "budget_curve", f"{budget:g}", {
                 "budget": budget, "achieved": achieved, "B": b["miou"], "W": w["miou"],
-                "B_run": b["run_id"], "W_run": w["run_id"], "pseudo_labels": str(chain["fused"])})
+                "B_run": b["run_id"], "W_run": w["run_id"], "pseudo_labels": self.portable(chain["fused"])})
 
     def points(self) -> None:
         """The chain with the human clicks of ``points.json`` as the weak labels."""
@@ -328,5 +373,39 @@ class Pipeline:
 
 
 def run_pipeline(spec: str = "default", root=None, **overrides) -> dict:
+    """Run a named (or .json) config from the repository root, so recorded paths are relative to it."""
     config = load_config(spec, **overrides)
-    return Pipeline(config, root or REPO_ROOT).run()
+    os.chdir(root or REPO_ROOT)
+    return Pipeline(config).run()
+
+
+SMOKE_OVERRIDES = dict(name="smoke", limit=24, seeds=(0,), train_overrides={"iters": 30, "batch_size": 8,
+                                                                            "eval_every": 0},
+                       budgets=(0.01, 0.05), progress=False, stages=("chain", "F", "evaluate", "pseudo"))
+
+
+def example_chain(smoke: bool, config: str = "default", stages=None, log=print) -> Pipeline:
+    """The chain the notebooks inspect: the repository's own run of ``config`` (run first if missing),
+    or, when ``smoke``, a tiny one on 24 embedded scenes in a temporary folder (CI: seconds, not minutes)."""
+    if smoke:
+        import tempfile
+
+        cfg = replace(load_config(config), data="default", classes=None, preset="cpu-fast", **SMOKE_OVERRIDES)
+        if stages:
+            cfg = replace(cfg, stages=tuple(stages))
+        pipe = Pipeline(cfg, Path(tempfile.mkdtemp(prefix="scribblegap_smoke_")), log=log)
+    else:
+        cfg = load_config(config)
+        if stages:
+            cfg = replace(cfg, stages=tuple(stages))
+        pipe = Pipeline(cfg, REPO_ROOT, log=log)
+    pipe.run()
+    return pipe
+
+    
+def chain_folders(pipe: Pipeline) -> dict[str, Path]:
+    """Where the main chain of a pipeline wrote its annotator outputs (train split)."""
+    tag = pipe.outputs / f"budget-{pipe.budget:g}"
+    net = tag / pipe.config.preset / f"B_s{pipe.config.seeds[0]}"
+    return {"scribbles": tag / "scribbles", "local": tag / f"local-{pipe.config.local_method}",
+            "global": net / "global", "fused": net / "fused", "fused_crf": net / f"fused-{pipe.config.regularisation}"}

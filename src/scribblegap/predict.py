@@ -47,21 +47,24 @@ def evaluate_model(model, dataset, base_size: int | None, device=None, crf=None,
     labels = dataset.labels
     cm = ConfusionMatrix(labels.num_classes)
     cm_crf = ConfusionMatrix(labels.num_classes) if crf is not None else None
-    pending = []
-    for key in tqdm(dataset.ids, desc="evaluate", disable=not progress, leave=False, dynamic_ncols=True):
-        image, mask = dataset.image(key), dataset.mask(key)
-        probs = predict_probs(model, image, base_size, device)
-        target = labels.to_index(mask)
-        cm.update(probs.argmax(0), target)
+    chunk = max(8, 4 * crf_workers)  # images whose probabilities are held at once for the parallel CRF
+    keys = list(dataset.ids)
+    bar = tqdm(total=len(keys), desc="evaluate", disable=not progress, leave=False, dynamic_ncols=True)
+    for start in range(0, len(keys), chunk):
+        batch = []
+        for key in keys[start: start + chunk]:
+            image, target = dataset.image(key), labels.to_index(dataset.mask(key))
+            probs = predict_probs(model, image, base_size, device)
+            cm.update(probs.argmax(0), target)
+            batch.append((image, probs, target))
+            bar.update()
         if crf is not None:
-            pending.append((image, probs, target))
-    if crf is not None:
-        from .crf import crf_map
+            from .crf import crf_map
 
-        images = (p[0] for p in pending)
-        probs = (p[1] for p in pending)
-        for (_, _, target), refined in zip(pending, crf_map(crf, images, probs, crf_workers)):
-            cm_crf.update(refined.argmax(0), target)
+            refined = crf_map(crf, [b[0] for b in batch], [b[1] for b in batch], crf_workers)
+            for (_, _, target), out in zip(batch, refined):
+                cm_crf.update(out.argmax(0), target)
+    bar.close()
     model.train(was_training)
     out = summarize(cm, labels)
     out["num_images"] = len(dataset)

@@ -124,6 +124,14 @@ def points_table(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _resolve(path: str) -> Path:
+    """Recorded paths are relative to the repository root."""
+    from .settings import REPO_ROOT
+
+    p = Path(path)
+    return p if p.is_absolute() else REPO_ROOT / p
+
+
 def training_curves_figure(summary: dict, path: Path, keys=("F", "B", "W", "R")) -> Path | None:
     """Validation mIoU against training seconds for every recorded run that has a log."""
     import json
@@ -140,7 +148,7 @@ def training_curves_figure(summary: dict, path: Path, keys=("F", "B", "W", "R"))
     colours = {"F": "tab:green", "B": "tab:red", "W": "tab:blue", "R": "tab:purple"}
     for key in keys:
         for run in summary.get(key, {}).get("runs", []):
-            log = Path(run.get("run_dir", "")) / "log.jsonl"
+            log = _resolve(run.get("run_dir", "")) / "log.jsonl"
             if not log.is_file():
                 continue
             pts = [e for e in map(json.loads, log.read_text().splitlines()) if "val_miou" in e]

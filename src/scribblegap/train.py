@@ -92,7 +92,7 @@ PRESETS: dict[str, TrainConfig] = {
                             weight_decay=1e-4, warmup_iters=50, eval_every=200),
     # CPU, from scratch, trained to a plateau in under 40 minutes on 2 cores
     "cpu-long": TrainConfig(arch="mobilenet_v3_small", head="lraspp", output_stride=16, base_size=160,
-                            crop_size=128, iters=5000, batch_size=16, optimizer="adamw", lr=1e-3,
+                            crop_size=128, iters=4000, batch_size=16, optimizer="adamw", lr=1e-3,
                             weight_decay=1e-4, warmup_iters=100, eval_every=500),
     # the paper's model on GPUs: DeepLabV2-ResNet-101, ImageNet init, SGD as published
     "voc12-r101": TrainConfig(arch="deeplabv2_resnet101", head="aspp", output_stride=8, init="imagenet",

@@ -12,6 +12,8 @@ def add_arguments(p):
     p.add_argument("--name", default=None, help="override the results name (results/<name>/)")
     p.add_argument("--preset", default=None, help="override the training preset")
     p.add_argument("--workers", type=int, default=None, help="processes for per-image stages (default: all cores)")
+    p.add_argument("--local-method", default=None, help="override the local annotator (see `local --help`)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
 
 
 def main(args):
@@ -22,7 +24,8 @@ def main(args):
 
     overrides = {"stages": tuple(args.stages) if args.stages else None,
                  "seeds": tuple(args.seeds) if args.seeds else None, "data": args.data, "name": args.name,
-                 "preset": args.preset, "workers": args.workers}
+                 "preset": args.preset, "workers": args.workers,
+                 "local_method": args.local_method, "progress": False if args.no_progress else None}
     start = time.time()
     result = run_pipeline(args.config, **overrides)
     print(json.dumps(result["timings"], indent=1))

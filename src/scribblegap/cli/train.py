@@ -11,6 +11,7 @@ def add_arguments(p):
     p.add_argument("--soft", action="store_true",
                    help="train on the <id>.npz probabilities of --labels DIR (soft cross-entropy)")
     p.add_argument("--point-radius", type=float, default=0, help="grow each click into a disc (pixels)")
+    p.add_argument("--clip", action="store_true", help="move weak labels outside the image onto its border")
     p.add_argument("--out", required=True, help="run folder (checkpoint.pt, log.jsonl, summary.json)")
     p.add_argument("--val-split", default="val", help="split evaluated during and after training ('' for none)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
@@ -46,7 +47,7 @@ def main(args):
         samples = TrainingSamples(data, soft_dir=args.labels, base_size=config.base_size,
                                   crop=config.crop_size, scale_range=config.scale_range)
     else:
-        samples = TrainingSamples(data, WeakLabels(args.labels, point_radius=args.point_radius),
+        samples = TrainingSamples(data, WeakLabels(args.labels, point_radius=args.point_radius, clip=args.clip),
                                   base_size=config.base_size, crop=config.crop_size, scale_range=config.scale_range)
     if samples.cache:
         samples.preload()

@@ -35,9 +35,12 @@ class SceneConfig:
     max_objects: int = 4
     min_radius: float = 0.14        # object radius as a fraction of the image size
     max_radius: float = 0.32
-    thin_width: float = 2.0         # width of spikes, legs and teeth
+    thin_width: float = 4.0         # width of spikes, legs and teeth
     thin_parts: int = 7             # mean number of thin parts per object
-    thin_length: float = 1.1        # thin part length relative to the object radius
+    thin_length: float = 1.2        # thin part length relative to the object radius
+    part_hue_shift: float = 0.5     # hue of thin parts relative to their body (0.5: the opposite colour)
+    halo: float = 0                 # width of a background shadow in the body's colour around each body
+    halo_shade: float = 0.7         # brightness of that shadow relative to the body
     hue_spread: float = 0.12        # std of an object's hue around its class hue (0.1 = 36 deg)
     texture: float = 0.35           # contrast of the class texture
     clutter: int = 8                # free background strokes and blobs per image
@@ -134,28 +137,28 @@ def _blob(shape, r, c, radius, rng, harmonics=3) -> np.ndarray:
     return out
 
 
-def _shape_mask(cls: int, shape, r, c, radius, cfg: SceneConfig, rng) -> np.ndarray:
+def _shape_mask(cls: int, shape, r, c, radius, cfg: SceneConfig, rng) -> tuple[np.ndarray, np.ndarray]:
+    """(body, parts): the object's main region and its thin parts (spikes, handles, teeth, legs)."""
     w = cfg.thin_width * rng.uniform(0.8, 1.25)
     n_thin = max(0, int(rng.poisson(cfg.thin_parts)))
     length = cfg.thin_length * radius
     rot = rng.uniform(0, np.pi)
+    parts = np.zeros(shape, bool)
     if cls == 1:  # sun: a disc with thin radial spikes
         body = _ellipse(shape, r, c, radius * 0.6, radius * 0.6)
         for a in rng.uniform(0, 2 * np.pi, n_thin):
             p0 = (r + 0.5 * radius * math.sin(a), c + 0.5 * radius * math.cos(a))
             p1 = (r + (0.6 * radius + length) * math.sin(a), c + (0.6 * radius + length) * math.cos(a))
-            body |= _segment(shape, p0, p1, w)
-        return body
-    if cls == 2:  # ring: an annulus whose hole shows the background, with a thin handle or two
+            parts |= _segment(shape, p0, p1, w)
+    elif cls == 2:  # ring: an annulus whose hole shows the background, with a thin handle or two
         outer = _ellipse(shape, r, c, radius, radius * rng.uniform(0.75, 1.0), rot)
         inner = _ellipse(shape, r, c, radius * 0.55, radius * 0.45, rot)
         body = outer & ~inner
         for a in rng.uniform(0, 2 * np.pi, max(1, n_thin // 3)):
             p0 = (r + 0.9 * radius * math.sin(a), c + 0.9 * radius * math.cos(a))
             p1 = (r + (radius + length) * math.sin(a), c + (radius + length) * math.cos(a))
-            body |= _segment(shape, p0, p1, w)
-        return body
-    if cls == 3:  # comb: a bar with thin parallel teeth on one side
+            parts |= _segment(shape, p0, p1, w)
+    elif cls == 3:  # comb: a bar with thin parallel teeth on one side
         dr, dc = math.sin(rot), math.cos(rot)
         a = (r - dr * radius, c - dc * radius)
         b = (r + dr * radius, c + dc * radius)
@@ -163,18 +166,18 @@ def _shape_mask(cls: int, shape, r, c, radius, cfg: SceneConfig, rng) -> np.ndar
         for s in np.linspace(-0.9, 0.9, max(3, n_thin)):
             base = (r + dr * radius * s, c + dc * radius * s)
             tip = (base[0] + dc * length, base[1] - dr * length)
-            body |= _segment(shape, base, tip, w)
-        return body
-    if cls == 4:  # spider: an elliptic body with bent thin legs
+            parts |= _segment(shape, base, tip, w)
+    elif cls == 4:  # spider: an elliptic body with bent thin legs
         body = _ellipse(shape, r, c, radius * 0.55, radius * 0.4, rot)
         for a in np.linspace(0, 2 * np.pi, max(4, n_thin), endpoint=False) + rng.uniform(0, 1):
             knee_a = a + rng.uniform(-0.5, 0.5)
             p0 = (r, c)
             p1 = (r + 0.8 * length * math.sin(a), c + 0.8 * length * math.cos(a))
             p2 = (p1[0] + 0.6 * length * math.sin(knee_a), p1[1] + 0.6 * length * math.cos(knee_a))
-            body |= _polyline(shape, [p0, p1, p2], w)
-        return body
-    return _blob(shape, r, c, radius * 0.8, rng)  # blob: no thin parts, a body only
+            parts |= _polyline(shape, [p0, p1, p2], w)
+    else:  # blob: no thin parts, a body only
+        body = _blob(shape, r, c, radius * 0.8, rng)
+    return body, parts & ~body
 
 
 def _texture(cls: int, shape, rng) -> np.ndarray:
@@ -207,11 +210,13 @@ def render_scene(cfg: SceneConfig, split_code: int, index: int) -> tuple[np.ndar
         colour = _hsv_to_rgb(hue, rng.uniform(0.45, 0.9), rng.uniform(0.45, 0.95))
         tex = 1 + cfg.texture * _texture(texture_cls, shape, rng)
         image[region] = colour * tex[region][:, None]
+        return colour
 
     # clutter: free thin strokes and small blobs, often in object colours; they are background
     for _ in range(int(rng.poisson(cfg.clutter))):
         like = rng.uniform() < cfg.clutter_like_objects
-        hue = _CLASS_HUES[int(rng.choice(object_classes))] if like else rng.uniform()
+        hue = (_CLASS_HUES[int(rng.choice(object_classes))] + cfg.part_hue_shift * rng.integers(0, 2)) if like \
+            else rng.uniform()
         if rng.uniform() < 0.6:
             p = rng.uniform(0, s, (int(rng.integers(2, 4)), 2))
             region = _polyline(shape, [tuple(q) for q in p], cfg.thin_width * rng.uniform(0.8, 1.4))
@@ -224,9 +229,16 @@ def render_scene(cfg: SceneConfig, split_code: int, index: int) -> tuple[np.ndar
         cls = int(rng.choice(object_classes))
         radius = s * rng.uniform(cfg.min_radius, cfg.max_radius)
         r, c = rng.uniform(0.15 * s, 0.85 * s, 2)
-        region = _shape_mask(cls, shape, r, c, radius, cfg, rng)
-        paint(region, _CLASS_HUES[cls], cls)
-        mask[region] = cls
+        body, parts = _shape_mask(cls, shape, r, c, radius, cfg, rng)
+        if cfg.halo > 0:  # a shadow of the body's colour, darker, that belongs to the background
+            halo = ndimage.binary_dilation(body, iterations=int(cfg.halo)) & ~body & ~parts & (mask == 0)
+            halo_index = np.flatnonzero(halo)
+        colour = paint(body, _CLASS_HUES[cls], cls)
+        if cfg.halo > 0:
+            image.reshape(-1, 3)[halo_index] = colour * cfg.halo_shade
+        if parts.any():  # parts look different from the body (like a rider's legs, a horse's mane)
+            paint(parts, _CLASS_HUES[cls] + cfg.part_hue_shift, cls)
+        mask[body | parts] = cls
 
     if cfg.blur > 0:
         image = ndimage.gaussian_filter(image, sigma=(cfg.blur, cfg.blur, 0))

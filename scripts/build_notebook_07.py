@@ -1,0 +1,81 @@
+"""Build notebooks/07_annotation_budget.ipynb (run from the repository root)."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from nbbuild import code, md, write  # noqa: E402
+
+cells = [
+    md("""
+    # 07 · The annotation budget
+
+    How does the gap depend on how much is annotated? The paper simulates scribbles from dense masks at
+    growing budgets and finds the gap closes at about 3.1% annotated pixels. Here: the simulator of
+    notebook 02 at 0.5, 1, 2, 3, 5 and 10% of the pixels; at each budget B (scribbles only) and W (the full
+    chain), with F as the line to reach. Networks train from scratch on a CPU with the fast preset, one seed.
+    """),
+    code("""
+    import json
+    import os
+    from pathlib import Path
+
+    SMOKE = "CI" in os.environ
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, Markdown
+
+    from scribblegap.report import budget_figure, budget_table
+    """),
+    md("""
+    ## The curve, run small
+
+    With the CI switch: two budgets on 24 embedded scenes with 30-step networks, only to show the mechanics
+    (`Pipeline.budget_curve`, the same function as `python -m scribblegap run --config voc12-mini-fast`).
+    Without it, the recorded curves below are the result.
+    """),
+    code("""
+    from scribblegap.pipeline import example_chain
+
+    if SMOKE:
+        pipe = example_chain(True, stages=("budget",), log=lambda *a: None)
+        small = json.loads(pipe.summary.read_text())
+        display(Markdown(budget_table(small)))
+    """),
+    md("""
+    ## Recorded budget curves
+
+    VOC12-mini (`python -m scribblegap run --config voc12-mini-fast`) and the embedded scenes
+    (`python -m scribblegap run --config default --stages budget report`).
+    """),
+    code("""
+    for name in ("voc12-mini", "default"):
+        path = Path(f"../results/{name}/summary.json")
+        recorded = json.loads(path.read_text()) if path.is_file() else {}
+        if "budget_curve" not in recorded:
+            display(Markdown(f"*{name}: no budget curve recorded yet*"))
+            continue
+        display(Markdown(f"### {name}\\n" + budget_table(recorded)))
+        figure = Path(f"../figures/results_{name}_budget_curve.png")
+        if figure.is_file():
+            display(Image(str(figure)))
+    """),
+    md("""
+    ## Reading the curve
+
+    * B rises with the budget: more strokes reach more of each object, closer to its boundary.
+    * W lies above B where the local and global annotators add information the strokes alone do not carry.
+    * Where F itself is limited by training from scratch (VOC12-mini), all three lines stay close: the
+      budget cannot open a gap the network cannot use.
+
+    ## Summary
+
+    The budget curve is the chain run once per budget (`simulate` -> `local` -> `B` -> `fuse` -> `W`); the
+    table says at which budget W comes within one point of F, or that it does not.
+
+    ## Exercises
+
+    1. At which budget does B alone come within one point of F? Compare with W.
+    2. Add a budget of 20% (`--set budgets=...` in a JSON config): does W ever exceed F?
+    3. Redo the curve with clicks (`points.json`) instead of strokes: where on the curve do clicks sit?
+    """),
+]
+write(Path(__file__).resolve().parents[1] / "notebooks" / "07_annotation_budget.ipynb", cells)
