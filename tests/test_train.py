@@ -123,3 +123,21 @@ def test_losses():
     assert torch.isclose(soft_cross_entropy(logits, soft), expected_soft)
     assert torch.isclose(soft_cross_entropy(logits, (soft * 255).to(torch.uint8)), expected_soft, atol=1e-2)
     assert soft_cross_entropy(logits, torch.zeros_like(soft)).item() == 0.0
+
+
+@pytest.mark.slow
+def test_torchrun_two_cpu_processes(tmp_path):
+    """DistributedDataParallel through torchrun (gloo on the CPU): rank 0 alone logs and saves."""
+    import shutil
+
+    torchrun = shutil.which("torchrun") or str(__import__("pathlib").Path(sys.executable).parent / "torchrun")
+    out = tmp_path / "ddp"
+    result = subprocess.run([torchrun, "--nproc_per_node", "2", "-m", "scribblegap", "train", "--data", "default",
+                             "--limit", "16", "--iters", "4", "--batch-size", "4", "--crop-size", "64", "--base-size",
+                             "96", "--threads", "1", "--eval-every", "0", "--val-split", "", "--out", str(out)],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.count('"steps": 4') == 1  # one report, from rank 0
+    assert torch.load(out / "checkpoint.pt", weights_only=True)["step"] == 4
+    log = [json.loads(line) for line in (out / "log.jsonl").read_text().splitlines()]
+    assert [e["step"] for e in log] == [4]

@@ -54,6 +54,10 @@ def main(args):
     val = open_data(args, args.val_split) if args.val_split else None
     start = time.time()
     summary = train(config, samples, args.out, val_data=val, resume=args.resume)
+    from ..train import distributed
+
+    if distributed()[0] != 0:
+        return  # under torchrun only rank 0 reports
     summary.update({"wall_seconds": round(time.time() - start, 1), "config": config.to_dict(),
                     "provenance": describe(), "labelled_fraction": round(samples.labelled_fraction(), 5)})
     if summary["steps"] >= config.iters:

@@ -1,0 +1,121 @@
+"""Run a local annotator over a data set: label maps and compact probabilities, resumable and shardable.
+
+For each image ``<out>/<id>.npz`` (:func:`scribblegap.store.save_probs`) is written first and then
+``<out>/<id>.png`` (the argmax label map of data set ids, VOC palette), each atomically; an image
+whose two files exist is skipped, so an interrupted run continues where it stopped. ``<out>/run.json``
+records the method, its full parameters, counts and per-image seconds and store bytes (a sharded run
+writes ``run.shard-K-of-N.json`` instead, so that shards on several machines never overwrite each
+other's record). A folder holding a run of another method or other parameters is refused rather than
+mixed.
+"""
+from __future__ import annotations
+
+import json
+import time
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ConfigError, DataError
+from ..io import write_json, write_label_png
+from ..parallel import map_images, parse_shard, shard as shard_items
+from ..store import save_probs, stored_path
+from .local import check_params, label_map, method_defaults, predict_local
+
+
+def run_file(out_dir, shard: str | None = None) -> Path:
+    if not shard:
+        return Path(out_dir) / "run.json"
+    k, n = parse_shard(shard)
+    return Path(out_dir) / f"run.shard-{k}-of-{n}.json"
+
+
+def is_done(out_dir, key: str) -> bool:
+    out_dir = Path(out_dir)
+    return (out_dir / f"{key}.png").is_file() and stored_path(out_dir, key).is_file()
+
+
+def _process(key: str, ds, weak_labels, method: str, out_dir: Path, params: dict) -> dict:
+    image = ds.image(key)
+    weak = weak_labels(ds, key)
+    start = time.perf_counter()
+    probs = predict_local(method, image, weak, ds.labels, **params)
+    seconds = time.perf_counter() - start
+    nbytes = save_probs(stored_path(out_dir, key), probs, ds.labels)
+    write_label_png(out_dir / f"{key}.png", label_map(probs, ds.labels), ds.palette)
+    present = np.unique(ds.labels.to_index(weak))
+    return {"id": key, "seconds": round(seconds, 4), "bytes": int(nbytes),
+            "weak_classes": int((present != 255).sum())}
+
+
+def _load_record(path: Path, method: str, params: dict) -> dict:
+    if not path.is_file():
+        return {}
+    try:
+        record = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"run record does not parse ({exc}); delete it to start over") from None
+    if record.get("method") != method or record.get("params") != params:
+        raise ConfigError(f"{path.parent} holds a run of {record.get('method')!r} with parameters "
+                          f"{record.get('params')}; write {method!r} {params} to another --out folder")
+    return record.get("images", {})
+
+
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return float(np.mean(values)) if values else None
+
+
+def run_local(ds, weak_labels, method: str, out_dir, workers: int = 1, shard: str | None = None,
+              progress: bool = True, **params) -> dict:
+    """Predict every image of ``ds`` (or of its shard ``"K/N"``) with ``method`` and write the results.
+
+    ``weak_labels``: a :class:`scribblegap.scribbles.WeakLabels`. Returns the run record (also written
+    as ``run.json``): method, params, data, counts (``images``, ``computed`` now, ``skipped`` as already
+    done, ``no_labels``, ``one_class``), ``seconds_per_image`` (mean model time, without file I/O) and
+    ``bytes_per_image`` (mean probability-store size) over every image of the record.
+    """
+    check_params(method, params)
+    full_params = {**method_defaults(method), **params}
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    record_path = run_file(out_dir, shard)
+    # JSON round trip so that tuples and numpy scalars compare equal to what a previous run stored
+    full_params = json.loads(json.dumps(full_params, default=float))
+    images = _load_record(record_path, method, full_params)
+    keys = shard_items(list(ds.ids), shard)
+    todo = [k for k in keys if not is_done(out_dir, k)]
+    for k in set(keys) - set(todo) - set(images):
+        # finished by a run interrupted before it recorded them: the size is known, the time is not
+        images[k] = {"seconds": None, "bytes": stored_path(out_dir, k).stat().st_size, "weak_classes": None}
+    fn = partial(_process, ds=ds, weak_labels=weak_labels, method=method, out_dir=out_dir, params=params)
+    started = time.perf_counter()
+
+    def record(final: bool) -> dict:
+        done = [images[k] for k in keys if k in images]
+        rec = {
+            "method": method, "params": full_params, "data": str(getattr(ds, "root", ds.name)),
+            "split": ds.split, "classes": list(ds.labels.keep), "labels": str(weak_labels.spec),
+            "shard": shard, "complete": final and all(is_done(out_dir, k) for k in keys),
+            "counts": {"images": len(keys), "computed": computed, "skipped": len(keys) - len(todo),
+                       "no_labels": sum(r["weak_classes"] == 0 for r in done),
+                       "one_class": sum(r["weak_classes"] == 1 for r in done)},
+            "seconds_per_image": _mean(r["seconds"] for r in done),
+            "bytes_per_image": _mean(r["bytes"] for r in done),
+            "wall_seconds": round(time.perf_counter() - started, 2), "workers": workers,
+            "images": images,
+        }
+        write_json(record_path, rec)
+        return rec
+
+    computed = 0
+    try:
+        for result in map_images(fn, todo, workers=workers, desc=f"local {method}", progress=progress):
+            images[result.pop("id")] = result
+            computed += 1
+            if computed % 50 == 0:
+                record(False)
+    finally:
+        rec = record(True)
+    return rec
