@@ -27,6 +27,9 @@ class PipelineConfig:
     classes: str | None = None
     preset: str = "cpu-fast"             # training preset of F, B, W and R
     train_overrides: dict = field(default_factory=dict)
+    train_split: str = "train"
+    val_split: str = "val"
+    scribbles: str | None = None         # real scribbles (a folder of <id>.png / <id>.xml) instead of simulated
     budget: float | None = None          # simulated scribbles (None: the simulator's human-like default)
     width: float = 3
     local_method: str = "superpixels"   # the best local annotator from scribbles (notebook 03)
@@ -62,8 +65,9 @@ CONFIGS = {
     "voc12-mini-fast": PipelineConfig(name="voc12-mini", data="voc12-mini", classes="voc12-mini",
                                       preset="cpu-fast", local_method="random-walker", stages=("budget", "points")),
     # the paper's setting on GPUs: VOC 2012 train_aug with ScribbleSup scribbles, DeepLabV2-ResNet-101
-    "voc12-r101": PipelineConfig(name="voc12", data="VOCdevkit/VOC2012", classes="voc", preset="voc12-r101",
-                                 parallel_runs=1),
+    "voc12-r101": PipelineConfig(name="voc12", data="VOC2012", classes="voc", preset="voc12-r101",
+                                 train_split="train_aug", scribbles="VOC2012/ScribbleSup",
+                                 local_method="random-walker", parallel_runs=1),
 }
 
 
@@ -104,9 +108,11 @@ class Pipeline:
 
     # ------------------------------------------------------------------------------------- data
     def dataset(self, split: str):
+        """``split``: "train" or "val", mapped to the config's split names."""
         from .data import load_dataset
 
-        return load_dataset(self.config.data, split, classes=self.config.classes, limit=self.config.limit)
+        name = {"train": self.config.train_split, "val": self.config.val_split}.get(split, split)
+        return load_dataset(self.config.data, name, classes=self.config.classes, limit=self.config.limit)
 
     @property
     def budget(self) -> float:
@@ -133,6 +139,17 @@ class Pipeline:
                         progress=self.config.progress)
         return out
 
+    def real_scribbles(self) -> Path:
+        """The config's own scribbles: a folder, or a path under the data root."""
+        from .settings import data_root
+
+        path = Path(self.config.scribbles).expanduser()
+        if not path.is_dir() and data_root() is not None:
+            path = data_root() / self.config.scribbles
+        if not path.is_dir():
+            raise ConfigError(f"scribble folder {self.config.scribbles!r} not found")
+        return path
+
     def local(self, weak_spec, tag: str) -> Path:
         from .annotators.runner import run_local
         from .scribbles import WeakLabels
@@ -153,6 +170,7 @@ class Pipeline:
                "--labels", str(labels), "--seed", str(seed), "--out", str(run), "--threads", str(threads)]
         if cfg.classes:
             cmd += ["--classes", cfg.classes]
+        cmd += ["--split", cfg.train_split, "--val-split", cfg.val_split]
         if soft:
             cmd.append("--soft")
         if str(labels) == "points":
@@ -257,7 +275,8 @@ class Pipeline:
                              crf=DenseCRF() if crf else None, crf_workers=self.workers, progress=False)
         record = run_record(run, scores, describe())
         record["run_dir"] = self.portable(run)
-        return record_run(summary, key, record)
+        record_run(summary, key, record)
+        return record
 
     def score_pseudo_labels(self, folders: dict[str, Path], key: str = "pseudo_labels") -> dict:
         """mIoU of pseudo-label folders (``<id>.png``) against the dense train masks."""
@@ -279,7 +298,7 @@ class Pipeline:
         stages = set(cfg.stages)
         main_tag = f"budget-{self.budget:g}"
         if "chain" in stages:
-            scribbles = self.simulate(self.budget, main_tag)
+            scribbles = self.real_scribbles() if cfg.scribbles else self.simulate(self.budget, main_tag)
             jobs = []
             for s in cfg.seeds:  # F does not depend on anything: train it beside B, seed by seed
                 jobs.append((f"B s{s}", *self.train_command("B", scribbles, s)))

@@ -75,6 +75,8 @@ def gap_table(summary: dict, title: str) -> str:
         if g["measurable"]:
             parts = [f"{k}: {_pct(r['ratio'])}% ± {_pct(r['ratio_err'])}" for k, r in g["reductions"].items()]
             verdict += ". Gap reduction (K - B) / (F - B): " + (", ".join(parts) if parts else "no W or R yet")
+        elif g["pooled_std"] is None:
+            verdict += ". With one seed the noise is unknown, so no gap reduction is reported"
         else:
             verdict += (f". The gap does not exceed {MIN_GAP_SIGMAS:g}x the seed noise, so no gap reduction is "
                         "reported: it would be a ratio of noise")
@@ -236,3 +238,42 @@ def update_readme(readme, text: str, name: str) -> None:
     new = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: f"{start}\n{text}\n{end}", body, flags=re.S)
     with atomic_path(readme) as tmp:
         tmp.write_text(new)
+
+
+def benchmarks_section(results_root="results") -> str:
+    """Speed and size figures from the benchmark scripts' JSON files (missing ones are skipped)."""
+    import json
+
+    root = Path(results_root)
+    lines = []
+    sim = root / "voc12-mini" / "simulator.json"
+    if sim.is_file():
+        d = json.loads(sim.read_text())
+        t, dw = d["throughput"], d["done_when"]
+        lines.append(f"- **Scribble simulator** (`python scripts/bench_simulator.py`): "
+                     f"{t['simulate_images_per_cpu_second']:.1f} VOC images per CPU-second at the default budget "
+                     f"(target 20); budgets 0.5-10% met within 10% on train and val: {dw['all_budgets_within_10_percent']}; "
+                     f"scribble pixels disagreeing with the mask: {dw['disagreeing_pixels']}; objects above 1% of the "
+                     f"image touched: {100 * dw['objects_larger_than_1pct_touched_at_default']['train']:.0f}% (train).")
+    loc = root / "voc12-mini" / "local_annotators.json"
+    if loc.is_file():
+        d = json.loads(loc.read_text())
+        rows = " · ".join(f"{name} {m['miou_scribbles']:.1f}% / {m.get('miou_points', float('nan')):.1f}% "
+                          f"({m['sec_per_image']:.3f} s)" for name, m in d["methods"].items())
+        sp = d["store_projection"]
+        lines.append(f"- **Local annotators** (`python scripts/measure_local_annotators.py`, VOC12-mini train, "
+                     f"pseudo-label mIoU from simulated scribbles / from human clicks, seconds per image on one "
+                     f"core): {rows}. Probability store: {sp['bytes_per_image'] / 1024:.0f} KiB per image for "
+                     f"{sp['method']}, {sp['projected_gb']:.2f} GB projected for VOC train_aug "
+                     f"({sp['images']} images; target {sp['target_gb']:g} GB).")
+    for bench in sorted(root.glob("bench_train_*.json")):
+        d = json.loads(bench.read_text())
+        rows = ", ".join(f"{r['arch']} OS{r['output_stride']} {r['head']} {r['crop']}px: {r['images_per_s']:.1f} img/s"
+                         for r in d["results"])
+        lines.append(f"- **Training throughput** on {d['provenance']['machine']} (`{bench.name}`, batch "
+                     f"{d['results'][0]['batch']}): {rows}.")
+    return "\n".join(lines) + "\n"
+
+
+def update_benchmarks(readme="README.md", results_root="results") -> None:
+    update_readme(readme, benchmarks_section(results_root), "benchmarks")

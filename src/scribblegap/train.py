@@ -35,6 +35,7 @@ class TrainConfig:
     arch: str = "mobilenet_v3_small"
     head: str = "lraspp"
     output_stride: int = 16
+    low_stride: int = 8                  # light trunks: stride of the early features the head adds (4: finer)
     init: str | None = None              # None: from scratch; "imagenet"; or a local weights file
     msc: bool = False
     freeze_bn: bool = False
@@ -121,7 +122,7 @@ def pick_device(local_rank: int = 0) -> torch.device:
 
 def make_model(config: TrainConfig, num_classes: int) -> torch.nn.Module:
     model = build_model(config.arch, num_classes, config.output_stride, config.head, config.init,
-                        config.msc, config.freeze_bn)
+                        config.msc, config.freeze_bn, config.low_stride)
     for m in model.modules():
         if isinstance(m, torch.nn.BatchNorm2d):
             m.momentum = config.bn_momentum

@@ -9,8 +9,10 @@ def add_arguments(p):
 def main(args):
     from pathlib import Path
 
-    from ..report import write_report
+    from ..report import update_benchmarks, write_report
 
     for name in args.names:
         path = write_report(Path("results") / name, Path("figures"), readme=args.readme or None)
         print(f"wrote {path}")
+    if args.readme:
+        update_benchmarks(args.readme)

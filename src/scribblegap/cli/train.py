@@ -17,7 +17,7 @@ def add_arguments(p):
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     for name, typ in [("iters", int), ("batch-size", int), ("lr", float), ("seed", int), ("eval-every", int),
                       ("threads", int), ("workers", int), ("checkpoint-every", int), ("init", str), ("crop-size", int), ("base-size", int),
-                      ("output-stride", int), ("arch", str), ("head", str), ("loss", str),
+                      ("output-stride", int), ("low-stride", int), ("arch", str), ("head", str), ("loss", str),
                       ("rloss-weight", float)]:
         p.add_argument(f"--{name}", type=typ, default=None, help="override the preset")
 
@@ -35,7 +35,7 @@ def main(args):
     from .common import open_data
 
     overrides = {k: getattr(args, k) for k in ("iters", "batch_size", "lr", "seed", "eval_every", "threads",
-                                               "workers", "checkpoint_every", "init", "crop_size", "base_size", "output_stride",
+                                               "workers", "checkpoint_every", "init", "crop_size", "base_size", "output_stride", "low_stride",
                                                "arch", "head", "loss", "rloss_weight")}
     if args.soft:
         overrides["loss"] = "soft"

@@ -39,9 +39,9 @@ class SceneConfig:
     thin_parts: int = 7             # mean number of thin parts per object
     thin_length: float = 1.2        # thin part length relative to the object radius
     part_hue_shift: float = 0.5     # hue of thin parts relative to their body (0.5: the opposite colour)
-    halo: float = 0                 # width of a background shadow in the body's colour around each body
-    halo_shade: float = 0.7         # brightness of that shadow relative to the body
-    hue_spread: float = 0.12        # std of an object's hue around its class hue (0.1 = 36 deg)
+    halo: float = 6                 # width of a background shadow in the body's colour around each body
+    halo_shade: float = 0.75        # brightness of that shadow relative to the body
+    hue_spread: float = 0.04        # std of an object's hue around its class hue (0.1 = 36 deg)
     texture: float = 0.35           # contrast of the class texture
     clutter: int = 8                # free background strokes and blobs per image
     clutter_like_objects: float = 0.8  # how often clutter takes an object-class colour
@@ -210,7 +210,7 @@ def render_scene(cfg: SceneConfig, split_code: int, index: int) -> tuple[np.ndar
         colour = _hsv_to_rgb(hue, rng.uniform(0.45, 0.9), rng.uniform(0.45, 0.95))
         tex = 1 + cfg.texture * _texture(texture_cls, shape, rng)
         image[region] = colour * tex[region][:, None]
-        return colour
+        return colour, tex
 
     # clutter: free thin strokes and small blobs, often in object colours; they are background
     for _ in range(int(rng.poisson(cfg.clutter))):
@@ -233,9 +233,9 @@ def render_scene(cfg: SceneConfig, split_code: int, index: int) -> tuple[np.ndar
         if cfg.halo > 0:  # a shadow of the body's colour, darker, that belongs to the background
             halo = ndimage.binary_dilation(body, iterations=int(cfg.halo)) & ~body & ~parts & (mask == 0)
             halo_index = np.flatnonzero(halo)
-        colour = paint(body, _CLASS_HUES[cls], cls)
-        if cfg.halo > 0:
-            image.reshape(-1, 3)[halo_index] = colour * cfg.halo_shade
+        colour, tex = paint(body, _CLASS_HUES[cls], cls)
+        if cfg.halo > 0:  # same colour and texture as the body, only darker
+            image.reshape(-1, 3)[halo_index] = colour * cfg.halo_shade * tex.reshape(-1)[halo_index, None]
         if parts.any():  # parts look different from the body (like a rider's legs, a horse's mane)
             paint(parts, _CLASS_HUES[cls] + cfg.part_hue_shift, cls)
         mask[body | parts] = cls

@@ -23,7 +23,7 @@ def _imagenet_weights(arch: str):
 
 
 def build_model(arch: str, num_classes: int, output_stride: int = 8, head: str = "aspp",
-                init: str | None = None, msc: bool = False, freeze_bn: bool = False) -> nn.Module:
+                init: str | None = None, msc: bool = False, freeze_bn: bool = False, low_stride: int = 8) -> nn.Module:
     """``init``: None (from scratch), ``"imagenet"`` (torchvision's weights API; needs internet once)
     or the path of a local state dict of the matching torchvision classification network."""
     if arch not in ARCHS:
@@ -32,7 +32,7 @@ def build_model(arch: str, num_classes: int, output_stride: int = 8, head: str =
     if arch.startswith("deeplabv2_resnet"):
         model = deeplabv2_resnet(num_classes, int(arch.rsplit("resnet", 1)[1]), weights, output_stride, msc)
     else:
-        model = MobileNetSeg(num_classes, arch.split("_")[-1], output_stride, head, weights)
+        model = MobileNetSeg(num_classes, arch.split("_")[-1], output_stride, head, weights, low_stride=low_stride)
     if init not in (None, "imagenet"):
         load_trunk_weights(model, init)
     if freeze_bn:

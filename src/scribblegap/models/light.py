@@ -1,7 +1,8 @@
 """Light trunks for CPU training from scratch: torchvision's MobileNetV3 with a segmentation head.
 
 The trunk is dilated to output stride 16 (torchvision's ``dilated=True``) or 8 (the stride-2 block of
-the third stage too). Heads: ``lraspp`` (torchvision's Lite R-ASPP: a gated 1x1 branch on the last
+the third stage too). The head adds a classifier of early features at stride 8 (``low_stride=4``: at
+stride 4, for finer output). Heads: ``lraspp`` (torchvision's Lite R-ASPP: a gated 1x1 branch on the last
 features, added to a 1x1 classifier of the stride-8 features) or ``aspp`` (DeepLabV2's summed atrous
 branches, with rates scaled to the small feature maps, plus the same stride-8 classifier).
 """
@@ -27,14 +28,17 @@ def _dilate_from(features: nn.Sequential, start: int, dilation: int) -> None:
 
 class MobileNetSeg(nn.Module):
     def __init__(self, num_classes: int, variant: str = "small", output_stride: int = 16,
-                 head: str = "lraspp", weights=None, inter_channels: int = 128):
+                 head: str = "lraspp", weights=None, inter_channels: int = 128, low_stride: int = 8):
         super().__init__()
         from torchvision import models
 
         builder = {"small": models.mobilenet_v3_small, "large": models.mobilenet_v3_large}[variant]
         features = builder(weights=weights, dilated=True).features  # output stride 16
         stages = [i for i, b in enumerate(features) if getattr(b, "_is_cn", False)]
-        self.low_index = stages[-2] - 1  # last block at stride 8
+        if low_stride not in (4, 8):
+            raise ValueError("low_stride must be 4 or 8")
+        # the head fuses the last block at stride 8 (or 4: finer output, cheap channels) with the deep features
+        self.low_index = stages[-2] - 1 if low_stride == 8 else stages[-3] - 1
         if output_stride == 8:
             _dilate_from(features, stages[-2], 2)  # the C4 blocks were already dilated by 2 -> 4
         elif output_stride != 16:

@@ -1,0 +1,41 @@
+import math
+
+from scribblegap.report import gap_analysis, gap_table, update_readme
+from scribblegap.results import load_summary, record_run
+
+
+def _run(run_id, seed, miou, crf=None):
+    return {"run_id": run_id, "seed": seed, "miou": miou, "miou_crf": crf}
+
+
+def test_record_run_aggregates_and_replaces(tmp_path):
+    path = tmp_path / "summary.json"
+    record_run(path, "F", _run("F_s0", 0, 0.50, 0.52))
+    record_run(path, "F", _run("F_s1", 1, 0.54, 0.56))
+    entry = record_run(path, "F", _run("F_s2", 2, 0.52, 0.54))
+    assert entry["n"] == 3 and math.isclose(entry["miou"], 0.52)
+    assert math.isclose(entry["miou_std"], 0.02)  # sample standard deviation
+    entry = record_run(path, "F", _run("F_s2", 2, 0.58, 0.60))  # rerun of a seed replaces it
+    assert entry["n"] == 3 and math.isclose(entry["miou"], (0.50 + 0.54 + 0.58) / 3)
+    assert [r["run_id"] for r in load_summary(path)["F"]["runs"]] == ["F_s0", "F_s1", "F_s2"]
+
+
+def test_gap_reduction_only_when_the_gap_exceeds_the_noise():
+    summary = {"F": {"miou": 0.60, "miou_std": 0.01, "n": 3}, "B": {"miou": 0.50, "miou_std": 0.01, "n": 3},
+               "W": {"miou": 0.57, "miou_std": 0.01, "n": 3}}
+    g = gap_analysis(summary)
+    assert g["measurable"] and math.isclose(g["gap"], 0.10) and math.isclose(g["reductions"]["W"]["ratio"], 0.7)
+    assert "Gap reduction" in gap_table(summary, "t")
+    noisy = {**summary, "F": {"miou": 0.515, "miou_std": 0.02, "n": 3}}
+    assert not gap_analysis(noisy)["measurable"]
+    assert "would be a ratio of noise" in gap_table(noisy, "t")
+    one_seed = {k: {"miou": v["miou"], "n": 1} for k, v in summary.items()}
+    assert "noise is unknown" in gap_table(one_seed, "t")
+
+
+def test_readme_block_is_replaced(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("intro\n<!-- results:x:start -->\nold\n<!-- results:x:end -->\nrest\n")
+    update_readme(readme, "new table", "x")
+    text = readme.read_text()
+    assert "new table" in text and "old" not in text and text.startswith("intro") and text.endswith("rest\n")
