@@ -56,8 +56,12 @@ class PipelineConfig:
 
 
 CONFIGS = {
-    # the main job: whole chain on the embedded scenes, fast preset, in minutes
-    "default": PipelineConfig(),
+    # the main job (make run): the whole chain on the embedded scenes in minutes: fast preset cut to 500 steps
+    "default": PipelineConfig(name="default-quick", train_overrides={"iters": 500},
+                              stages=("overview", "chain", "F", "evaluate", "pseudo", "report")),
+    # the measurements on the embedded scenes: fast preset, three seeds, R, round 2 and the budget curve
+    "default-fast": PipelineConfig(name="default", seeds=(0, 1, 2),
+                                   stages=("chain", "F", "R", "evaluate", "pseudo", "round2", "budget", "report")),
     # the benchmark: VOC12-mini, 7-class protocol, long CPU preset, three seeds
     "voc12-mini": PipelineConfig(name="voc12-mini", data="voc12-mini", classes="voc12-mini", preset="cpu-long",
                                  local_method="random-walker", seeds=(0, 1, 2)),
@@ -297,6 +301,11 @@ class Pipeline:
         cfg = self.config
         stages = set(cfg.stages)
         main_tag = f"budget-{self.budget:g}"
+        if "overview" in stages:
+            from .viz import dataset_overview
+
+            self._timed("overview", dataset_overview, self.dataset("train"),
+                        self.root / "figures" / f"{cfg.name}_dataset_overview.png")
         if "chain" in stages:
             scribbles = self.real_scribbles() if cfg.scribbles else self.simulate(self.budget, main_tag)
             jobs = []

@@ -87,8 +87,9 @@ class TrainConfig:
 
 
 PRESETS: dict[str, TrainConfig] = {
-    # CPU, from scratch, minutes: smoke runs, the budget curve, the embedded data set
-    "cpu-fast": TrainConfig(arch="mobilenet_v3_small", head="lraspp", output_stride=16, base_size=160,
+    # CPU, from scratch, minutes: smoke runs, the budget curve, the embedded data set. The head adds stride-4
+    # features: on the embedded scenes that widened F - B from 5.5 to 9.4 points (runs/explore, one seed)
+    "cpu-fast": TrainConfig(arch="mobilenet_v3_small", head="lraspp", output_stride=16, low_stride=4, base_size=160,
                             crop_size=128, iters=1200, batch_size=16, optimizer="adamw", lr=1e-3,
                             weight_decay=1e-4, warmup_iters=50, eval_every=200),
     # CPU, from scratch, trained to a plateau in under 40 minutes on 2 cores

@@ -3,10 +3,11 @@ HELP = "run the whole chain (simulate, local, global, fuse + CRF, retrain, evalu
 
 def add_arguments(p):
     p.add_argument("--config", default="default",
-                   help="default (embedded scenes, fast), voc12-mini (long preset, 3 seeds), voc12-mini-fast "
+                   help="default (the main job: embedded scenes, minutes), default-fast (embedded scenes, fast "
+                        "preset, 3 seeds, budget curve), voc12-mini (long preset, 3 seeds), voc12-mini-fast "
                         "(budget curve and clicks), voc12-r101 (GPU), or a .json file of PipelineConfig fields")
     p.add_argument("--stages", nargs="+", default=None,
-                   help="subset of: chain F R evaluate pseudo budget points report")
+                   help="subset of: overview chain F R evaluate pseudo round2 budget points report")
     p.add_argument("--seeds", nargs="+", type=int, default=None)
     p.add_argument("--data", default=None, help="override the config's data set")
     p.add_argument("--name", default=None, help="override the results name (results/<name>/)")

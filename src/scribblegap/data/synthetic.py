@@ -36,8 +36,8 @@ class SceneConfig:
     min_radius: float = 0.14        # object radius as a fraction of the image size
     max_radius: float = 0.32
     thin_width: float = 4.0         # width of spikes, legs and teeth
-    thin_parts: int = 7             # mean number of thin parts per object
-    thin_length: float = 1.2        # thin part length relative to the object radius
+    thin_parts: int = 9             # mean number of thin parts per object
+    thin_length: float = 1.4        # thin part length relative to the object radius
     part_hue_shift: float = 0.5     # hue of thin parts relative to their body (0.5: the opposite colour)
     halo: float = 6                 # width of a background shadow in the body's colour around each body
     halo_shade: float = 0.75        # brightness of that shadow relative to the body
