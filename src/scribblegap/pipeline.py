@@ -372,7 +372,8 @@ class Pipeline:
         if fast:
             self.evaluate_run("F_fast", self.runs / f"F_s{seed}", crf=True)
         update_value(self.summary, "budget_curve", "F", {"miou": f["miou"], "run_id": f["run_id"]})
-        for budget in self.config.budgets:
+        # the default budget first: it also gives B_fast, and the main chain's outputs are reused
+        for budget in sorted(self.config.budgets, key=lambda b: (b != self.budget, b)):
             tag = f"budget-{budget:g}"
             scribbles = self.simulate(budget, tag)
             suffix = "" if budget == self.budget else f"@{budget:g}"  # the default budget is the main chain's
