@@ -168,6 +168,35 @@ def training_curves_figure(summary: dict, path: Path, keys=("F", "B", "W", "R"))
     return save_figure(fig, path)
 
 
+def gap_along_training(summary: dict) -> str:
+    """Mean val mIoU of F and B at each evaluated step (over the seeds that reached it): when, if ever,
+    does F pull away from B?"""
+    import json
+
+    def curves(key):
+        out = []
+        for run in summary.get(key, {}).get("runs", []):
+            log = _resolve(run.get("run_dir", "")) / "log.jsonl"
+            if log.is_file():
+                out.append({e["step"]: e["val_miou"] for e in map(json.loads, log.read_text().splitlines())
+                            if "val_miou" in e})
+        return out
+
+    f, b = curves("F"), curves("B")
+    if not f or not b:
+        return ""
+    steps = sorted(set.intersection(*(set(c) for c in f + b)))
+    if not steps:
+        return ""
+    lines = ["#### F - B along training (validation, mean over seeds)", "",
+             "| step | F % | B % | F - B |", "| --- | --- | --- | --- |"]
+    for step in steps:
+        fm = sum(c[step] for c in f) / len(f)
+        bm = sum(c[step] for c in b) / len(b)
+        lines.append(f"| {step} | {_pct(fm)} | {_pct(bm)} | {100 * (fm - bm):+.1f} |")
+    return "\n".join(lines) + "\n"
+
+
 def budget_figure(summary: dict, path: Path) -> Path | None:
     curve = summary.get("budget_curve")
     if not curve or len(curve) < 2:
@@ -199,7 +228,7 @@ def section(results_dir: Path, figures_dir: Path, title: str) -> str:
     if not summary:
         return f"### {title}\n\nNo results yet (`{results_dir}/summary.json` is missing).\n"
     name = results_dir.name
-    parts = [f"### {title}\n", gap_table(summary, "F, B, W and R on val")]
+    parts = [f"### {title}\n", gap_table(summary, "F, B, W and R on val"), gap_along_training(summary)]
     parts += [pseudo_label_table(summary), budget_table(summary), points_table(summary),
               pseudo_label_table(summary, "points_pseudo_labels", "Pseudo-labels from human clicks")]
     curves = training_curves_figure(summary, figures_dir / f"results_{name}_training_curves.png")
