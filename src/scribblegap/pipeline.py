@@ -222,7 +222,14 @@ class Pipeline:
                                            f"see {self.runs / name.split()[0]}*/train.out")
                     self.timings[f"train {name}"] = round(time.perf_counter() - t0, 1)
                     self.log(f"[{self.config.name}] train {name}: done in {self.timings[f'train {name}']} s")
+                    self.on_trained(name)
         self.timings["training wall"] = self.timings.get("training wall", 0) + round(time.perf_counter() - start, 1)
+
+    def on_trained(self, name: str) -> None:
+        """Score a finished F, B, W or R run at once (with the CRF), so results land run by run."""
+        key, seed = name.split()[0], name.split()[-1]
+        if "evaluate" in self.config.stages and key in ("F", "B", "W", "R"):
+            self.evaluate_run(key, self.runs / f"{key}_{seed}")
 
     def predict_global(self, run: Path, tag: str) -> Path:
         from .predict import predict_dataset
@@ -309,16 +316,15 @@ class Pipeline:
         if "chain" in stages:
             scribbles = self.real_scribbles() if cfg.scribbles else self.simulate(self.budget, main_tag)
             jobs = []
-            for s in cfg.seeds:  # F does not depend on anything: train it beside B, seed by seed
+            for s in cfg.seeds:  # F and R need nothing but the labels: train them beside B, seed by seed
                 jobs.append((f"B s{s}", *self.train_command("B", scribbles, s)))
                 if "F" in stages:
                     jobs.append((f"F s{s}", *self.train_command("F", "full", s)))
+                if "R" in stages:
+                    jobs.append((f"R s{s}", *self.train_command("R", scribbles, s, loss="ce+densecrf")))
             self.train_many(jobs)
             local = self.local(scribbles, main_tag)
             chain = self.weak_chain(scribbles, main_tag)
-            if "R" in stages:
-                self.train_many([(f"R s{s}", *self.train_command("R", scribbles, s, loss="ce+densecrf"))
-                                 for s in cfg.seeds])
             if "pseudo" in stages:
                 fused_plain = self.fuse(local, chain["global"], scribbles, main_tag, None)
                 self.score_pseudo_labels({"local": local, "global": chain["global"], "fused": fused_plain,
