@@ -25,8 +25,15 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest tests -m "not slow" -o addopts=""
 
-# regenerate the report (tables and figures) from the results files
+# regenerate the report (tables, figures, the README's results blocks) from the results files
 report: setup
+	$(PY) -m scribblegap report
+
+# the measurements behind the README (hours on 2 cores; every stage resumes), then the report
+results: setup
+	$(PY) -m scribblegap run --config default-fast --no-progress
+	$(PY) -m scribblegap run --config voc12-mini --no-progress
+	$(PY) -m scribblegap run --config voc12-mini-fast --no-progress
 	$(PY) -m scribblegap report
 
 clean-venv:

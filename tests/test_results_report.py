@@ -39,3 +39,26 @@ def test_readme_block_is_replaced(tmp_path):
     update_readme(readme, "new table", "x")
     text = readme.read_text()
     assert "new table" in text and "old" not in text and text.startswith("intro") and text.endswith("rest\n")
+
+
+def test_claims_are_judged_from_the_numbers(tmp_path):
+    from scribblegap.report import claims_section
+
+    def write(name, summary):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(__import__("json").dumps(summary))
+
+    clear = {"F": {"miou": 0.60, "miou_std": 0.01, "n": 3}, "B": {"miou": 0.50, "miou_std": 0.01, "n": 3},
+             "W": {"miou": 0.57, "miou_std": 0.01, "n": 3}, "R": {"miou": 0.52, "miou_std": 0.01, "n": 3},
+             "pseudo_labels": {"local": {"miou": 0.5}, "global": {"miou": 0.4}, "fused_crf": {"miou": 0.55}}}
+    write("clear", clear)
+    write("flat", {**clear, "F": {"miou": 0.505, "miou_std": 0.02, "n": 3}})
+    rows = {(r.split(" | ")[0].strip("| "), r.split(" | ")[1]): r.split(" | ")[3].strip(" |*")
+            for r in claims_section(tmp_path, ("clear", "flat")).splitlines()[2:]}
+    assert rows[("Scribbles leave a gap: F clearly above B", "clear")] == "confirmed"
+    assert rows[("Scribbles leave a gap: F clearly above B", "flat")] == "not seen"
+    assert rows[("W closes most of the gap (paper: 64.2%)", "clear")] == "confirmed"
+    assert rows[("W closes most of the gap (paper: 64.2%)", "flat")] == "not measurable"
+    assert rows[("W above R", "clear")] == "confirmed"
+    assert rows[("Fused + CRF pseudo-labels beat the best single annotator", "clear")] == "confirmed"
+    assert rows[("The gap closes at about 3.1% annotated pixels", "clear")] == "open"
