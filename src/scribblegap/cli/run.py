@@ -9,6 +9,8 @@ def add_arguments(p):
     p.add_argument("--stages", nargs="+", default=None,
                    help="subset of: overview chain F R evaluate pseudo round2 budget points report")
     p.add_argument("--seeds", nargs="+", type=int, default=None)
+    p.add_argument("--budgets", nargs="+", type=float, default=None,
+                   help="labelled-pixel fractions of the budget curve (default 0.005 0.01 0.02 0.03 0.05 0.1)")
     p.add_argument("--data", default=None, help="override the config's data set")
     p.add_argument("--name", default=None, help="override the results name (results/<name>/)")
     p.add_argument("--preset", default=None, help="override the training preset")
@@ -24,7 +26,8 @@ def main(args):
     from ..pipeline import run_pipeline
 
     overrides = {"stages": tuple(args.stages) if args.stages else None,
-                 "seeds": tuple(args.seeds) if args.seeds else None, "data": args.data, "name": args.name,
+                 "seeds": tuple(args.seeds) if args.seeds else None,
+                 "budgets": tuple(args.budgets) if args.budgets else None, "data": args.data, "name": args.name,
                  "preset": args.preset, "workers": args.workers,
                  "local_method": args.local_method, "progress": False if args.no_progress else None}
     start = time.time()
