@@ -33,7 +33,7 @@ def _sem(entry: dict, field: str = "miou") -> float:
     return std / math.sqrt(max(entry.get("n", 1), 1))
 
 
-def gap_analysis(summary: dict, field: str = "miou", weak_keys=("W", "R")) -> dict:
+def gap_analysis(summary: dict, field: str = "miou", weak_keys=("W", "R", "W_confident", "W_round2")) -> dict:
     """F - B against the seed noise, and (K - B) / (F - B) with a first-order error for each weak key."""
     f, b = summary.get("F"), summary.get("B")
     if not f or not b or f.get(field) is None or b.get(field) is None:
@@ -60,7 +60,8 @@ def gap_table(summary: dict, title: str) -> str:
              "| --- | --- | --- | --- |"]
     labels = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
               "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
-              "B_fast": "scribbles (fast preset)"}
+              "B_fast": "scribbles (fast preset)", "W_confident": "confident pseudo-labels only (fused >= 0.7)",
+              "W_round2": "round 2: pseudo-labels fused with W as the global annotator"}
     for key, what in labels.items():
         if key in summary:
             lines.append(f"| {key} | {what} | {_mean_std(summary[key])} | {_mean_std(summary[key], 'miou_crf')} |")
