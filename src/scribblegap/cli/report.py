@@ -2,7 +2,7 @@ HELP = "regenerate results/<name>/report.md, the figures and the README's result
 
 
 def add_arguments(p):
-    p.add_argument("--names", nargs="+", default=["voc12-mini", "default"], help="results/<name> folders")
+    p.add_argument("--names", nargs="+", default=["voc12-mini", "default", "default-variant"], help="results/<name> folders")
     p.add_argument("--readme", default="README.md", help="README whose results blocks are replaced ('' for none)")
 
 
