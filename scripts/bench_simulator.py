@@ -87,7 +87,7 @@ def budget_row(ds, split: str, budget: float, folder: Path, seed: int) -> dict:
         "scribbles_per_image": s["scribbles"]["per_image_mean"],
         "scribble_length_px_median": s["scribbles"]["length_px_median"],
         "seconds": time.perf_counter() - t,
-        "folder": str(folder),
+        "folder": os.path.relpath(folder),  # relative: results files travel with the repository
     }
 
 

@@ -340,6 +340,8 @@ def _claim_reduction(s: dict, key: str, paper: float) -> tuple[str, str]:
         return f"no {key} yet", "open"
     w, b = s[key]["miou"], s["B"]["miou"]
     seen = f"{key} - B = {_pct(w - b)} points"
+    if g["pooled_std"] is None:
+        return seen + "; one seed, so the noise and the ratio are unknown", "open (one seed)"
     if not g["measurable"]:
         return seen + "; the gap is not measurable, so no ratio", "not measurable"
     r = g["reductions"][key]
@@ -369,7 +371,8 @@ def _claim_budget(s: dict) -> tuple[str, str]:
     closing = [r for r in rows if f - r["W"] <= 0.01]
     if closing:
         return f"W within 1 point of F from {_pct(closing[0]['budget'])}% (measured at {measured})", "confirmed"
-    return f"W stays > 1 point below F at every measured budget ({measured})", "not seen"
+    seen = f"W stays > 1 point below F at every measured budget ({measured})"
+    return seen, "not seen" if len(rows) >= 3 else f"open (only {len(rows)} budget{'s' * (len(rows) > 1)})"
 
 
 CLAIMS = [("Scribbles leave a gap: F clearly above B", _claim_gap),
