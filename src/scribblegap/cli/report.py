@@ -9,11 +9,11 @@ def add_arguments(p):
 def main(args):
     from pathlib import Path
 
-    from ..report import claims_section, update_benchmarks, update_readme, write_report
+    from ..report import update_benchmarks, update_claims, write_report
 
     for name in args.names:
         path = write_report(Path("results") / name, Path("figures"), readme=args.readme or None)
         print(f"wrote {path}")
     if args.readme:
         update_benchmarks(args.readme)
-        update_readme(args.readme, claims_section("results", tuple(args.names)), "claims")
+        update_claims(args.readme, "results", args.names)
