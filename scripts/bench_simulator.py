@@ -10,7 +10,7 @@ What it measures (the 'Done when' figures of issue 3):
   distributions with a two-sample KS test, and per-class coverage.
 
     OMP_NUM_THREADS=1 python scripts/bench_simulator.py            # full run (~15 min on one core)
-    python scripts/bench_simulator.py --limit 20 --out /tmp/s.json  # smoke run
+    python scripts/bench_simulator.py --limit 20 --out outputs/bench-smoke.json  # smoke run
 """
 from __future__ import annotations
 
