@@ -32,6 +32,7 @@ report: setup
 # the measurements behind the README (hours on 2 cores; every stage resumes), then the report
 results: setup
 	$(PY) -m scribblegap run --config default-fast --no-progress
+	$(PY) -m scribblegap run --config default-variant --no-progress
 	$(PY) -m scribblegap run --config voc12-mini --no-progress
 	$(PY) -m scribblegap run --config voc12-mini-fast --no-progress
 	$(PY) -m scribblegap report

@@ -23,7 +23,7 @@ cells = [
     import matplotlib.pyplot as plt
     from IPython.display import Image, Markdown
 
-    from scribblegap.report import budget_figure, budget_table
+    from scribblegap.report import budget_table, points_table, pseudo_label_table
     """),
     md("""
     ## The curve, run small
@@ -43,8 +43,11 @@ cells = [
     md("""
     ## Recorded budget curves
 
-    VOC12-mini (`python -m scribblegap run --config voc12-mini-fast`) and the embedded scenes
-    (`python -m scribblegap run --config default --stages budget report`).
+    VOC12-mini (`python -m scribblegap run --config voc12-mini-fast`: the budget curve and the clicks) and
+    the embedded scenes (`python -m scribblegap run --config default-fast --stages budget report`). Each
+    budget is one seed of the fast preset, trained from scratch on the CPU; the seed-to-seed std of the
+    same preset (notebook 06) is the yardstick for the differences between neighbouring points. The dotted
+    lines are B and W trained on the real human clicks of `points.json` instead of simulated strokes.
     """),
     code("""
     for name in ("voc12-mini", "default"):
@@ -57,6 +60,31 @@ cells = [
         figure = Path(f"../figures/results_{name}_budget_curve.png")
         if figure.is_file():
             display(Image(str(figure)))
+        if "points" in recorded:
+            display(Markdown(points_table(recorded)))
+            display(Markdown(pseudo_label_table(recorded, "points_pseudo_labels", "Pseudo-labels from human clicks")))
+    """),
+    md("""
+    ## What the curves say, computed
+
+    For each data set: how B and W move with the budget, at how many budgets W beats B, and the verdict on
+    the paper's claim (W within one point of F where B is not).
+    """),
+    code("""
+    from scribblegap.report import budget_verdict
+
+    for name in ("voc12-mini", "default"):
+        path = Path(f"../results/{name}/summary.json")
+        curve = json.loads(path.read_text()).get("budget_curve", {}) if path.is_file() else {}
+        rows = sorted((v for k, v in curve.items() if k != "F"), key=lambda v: v["budget"])
+        if len(rows) < 2:
+            continue
+        f = curve.get("F", {}).get("miou")
+        above = sum(r["W"] > r["B"] for r in rows)
+        print(f"{name}: B {100 * rows[0]['B']:.1f} -> {100 * rows[-1]['B']:.1f}, "
+              f"W {100 * rows[0]['W']:.1f} -> {100 * rows[-1]['W']:.1f} from {100 * rows[0]['budget']:g}% to "
+              f"{100 * rows[-1]['budget']:g}%; W > B at {above} of {len(rows)} budgets; F {100 * f:.1f}")
+        print("   ", *budget_verdict(f, rows), sep=" | ")
     """),
     md("""
     ## Reading the curve
@@ -74,7 +102,8 @@ cells = [
     ## Exercises
 
     1. At which budget does B alone come within one point of F? Compare with W.
-    2. Add a budget of 20% (`--set budgets=...` in a JSON config): does W ever exceed F?
+    2. Add a budget of 20% (`python -m scribblegap run --config default-fast --stages budget --budgets 0.2`):
+       does W ever exceed F?
     3. Redo the curve with clicks (`points.json`) instead of strokes: where on the curve do clicks sit?
     """),
 ]

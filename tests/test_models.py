@@ -79,3 +79,18 @@ def test_bad_weights_file(tmp_path):
         load_trunk_weights(model, tmp_path / "bad.pth")
     with pytest.raises(DataError, match="missing"):
         load_trunk_weights(model, tmp_path / "none.pth")
+
+
+def test_freeze_batchnorm_keeps_statistics_and_output():
+    from torch import nn
+
+    net = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.Sequential(nn.BatchNorm2d(4)))
+    net.train()
+    net(torch.randn(2, 3, 8, 8) * 3 + 1)  # move the running statistics away from their init
+    net.eval()
+    x = torch.randn(2, 3, 8, 8)
+    before = net(x)
+    frozen = freeze_batchnorm(net)
+    assert not any(isinstance(m, nn.BatchNorm2d) for m in frozen.modules())
+    frozen.train()  # frozen layers ignore train mode: same statistics, same output
+    assert torch.allclose(frozen(x), before, atol=1e-5)

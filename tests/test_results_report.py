@@ -62,3 +62,19 @@ def test_claims_are_judged_from_the_numbers(tmp_path):
     assert rows[("W above R", "clear")] == "confirmed"
     assert rows[("Fused + CRF pseudo-labels beat the best single annotator", "clear")] == "confirmed"
     assert rows[("The gap closes at about 3.1% annotated pixels", "clear")] == "open"
+
+
+def testbudget_verdict_needs_a_gap_to_close():
+    from scribblegap.report import budget_verdict
+
+    def row(budget, b, w):
+        return {"budget": budget, "B": b, "W": w}
+
+    closes = [row(0.005, 0.40, 0.45), row(0.01, 0.45, 0.50), row(0.03, 0.50, 0.595)]
+    assert budget_verdict(0.60, closes)[1] == "confirmed" and "from 3.0%" in budget_verdict(0.60, closes)[0]
+    never = [row(b, 0.40, 0.45) for b in (0.005, 0.01, 0.03)]
+    assert budget_verdict(0.60, never)[1] == "not seen"
+    assert budget_verdict(0.60, never[:2])[1].startswith("open")
+    no_gap = [row(b, 0.61, 0.62) for b in (0.005, 0.01, 0.03)]  # scribbles alone already match F
+    assert budget_verdict(0.60, no_gap)[1] == "not measurable"
+    assert budget_verdict(None, [])[1] == "open"

@@ -38,7 +38,8 @@ class PipelineConfig:
     fusion_weight: float = 0.5           # the local annotator's share of the mean
     fusion_mode: str = "mean"
     regularisation: str = "crf"
-    threshold: float | None = None
+    threshold: float | None = None      # of the main chain's pseudo-labels (None: every pixel labelled)
+    confident_threshold: float = 0.7    # of W_confident (stage "variants")
     soft: bool = False                   # retrain on probabilities instead of label maps
     rloss_weight: float = 1.0
     seeds: tuple = (0,)
@@ -61,7 +62,11 @@ CONFIGS = {
                               stages=("overview", "chain", "F", "evaluate", "pseudo", "report")),
     # the measurements on the embedded scenes: fast preset, three seeds, R, round 2 and the budget curve
     "default-fast": PipelineConfig(name="default", seeds=(0, 1, 2),
-                                   stages=("chain", "F", "R", "evaluate", "pseudo", "round2", "budget", "report")),
+                                   stages=("chain", "F", "R", "evaluate", "pseudo", "variants", "round2", "budget",
+                                           "report")),
+    # the embedded scenes without shadows and with parts in their body's colour: where fusion + CRF work
+    "default-variant": PipelineConfig(name="default-variant", data="default:halo=0,part_hue_shift=0", seeds=(0, 1),
+                                      stages=("chain", "F", "R", "evaluate", "pseudo", "variants", "report")),
     # the benchmark: VOC12-mini, 7-class protocol, long CPU preset, three seeds
     "voc12-mini": PipelineConfig(name="voc12-mini", data="voc12-mini", classes="voc12-mini", preset="cpu-long",
                                  local_method="random-walker", seeds=(0, 1, 2)),
@@ -241,17 +246,19 @@ class Pipeline:
         self._timed(f"global {tag}", predict_dataset, model, ds, out, tcfg.base_size, progress=self.config.progress)
         return out
 
-    def fuse(self, local: Path, global_: Path, weak_spec, tag: str, regularisation: str | None) -> Path:
+    def fuse(self, local: Path, global_: Path, weak_spec, tag: str, regularisation: str | None,
+             threshold: float | None = None) -> Path:
         from .fusion import fuse_dataset
         from .scribbles import WeakLabels
 
-        name = "fused" + (f"-{regularisation}" if regularisation else "")
+        threshold = threshold if threshold is not None else self.config.threshold
+        name = "fused" + (f"-{regularisation}" if regularisation else "") + (f"-t{threshold:g}" if threshold else "")
         out = global_.parent / name  # beside the global annotator's output it fuses
         record = out / "run.json"
         if not record.is_file() or json.loads(record.read_text())["images"] != len(self.dataset("train")):
             self._timed(f"{name} {tag}", fuse_dataset, self.dataset("train"), local, global_, out,
                         weak=WeakLabels(weak_spec, clip=True), weight=self.config.fusion_weight, mode=self.config.fusion_mode,
-                        regularisation=regularisation, threshold=self.config.threshold, workers=self.workers,
+                        regularisation=regularisation, threshold=threshold, workers=self.workers,
                         progress=self.config.progress)
         return out
 
@@ -337,6 +344,8 @@ class Pipeline:
                     run = self.runs / f"{key}_s{s}"
                     if (run / "summary.json").is_file():
                         self.evaluate_run(key, run)
+        if "variants" in stages:
+            self.variants()
         if "round2" in stages:
             self.round2()
         if "budget" in stages:
@@ -349,18 +358,35 @@ class Pipeline:
             self._timed("report", write_report, self.results, self.root / "figures")
         return {"timings": self.timings}
 
+    def _main_chain(self) -> tuple[int, str, Path, Path]:
+        """First seed, tag, scribbles and local annotator of the main chain, which later stages build on."""
+        tag = f"budget-{self.budget:g}"
+        scribbles = self.outputs / tag / "scribbles"
+        return self.config.seeds[0], tag, scribbles, self.local(scribbles, tag)
+
     def round2(self) -> None:
         """A second round: W (trained on round-1 pseudo-labels) becomes the global annotator, is fused with
         the same local annotator again, and W2 is trained on the result. Recorded as ``W_round2``."""
-        seed = self.config.seeds[0]
-        tag = f"budget-{self.budget:g}"
-        scribbles = self.outputs / tag / "scribbles"
-        local = self.local(scribbles, tag)
+        seed, tag, scribbles, local = self._main_chain()
         global2 = self.predict_global(self.runs / f"W_s{seed}", tag)
         fused2 = self.fuse(local, global2, scribbles, tag, self.config.regularisation)
         self.train_many([(f"W2 s{seed}", *self.train_command("W2", fused2, seed, soft=self.config.soft))])
         self.evaluate_run("W_round2", self.runs / f"W2_s{seed}")
         self.score_pseudo_labels({"global_round2": global2, "fused_crf_round2": fused2})
+
+    def variants(self) -> None:
+        """Two options of the retraining on the main chain's pseudo-labels (first seed): ``W_confident``
+        (pixels whose fused confidence is below ``confident_threshold`` ignored) and ``W_soft`` (soft
+        cross-entropy on the fused + CRF probabilities instead of their argmax)."""
+        seed, tag, scribbles, local = self._main_chain()
+        global_ = self.predict_global(self.runs / f"B_s{seed}", tag)
+        fused = self.fuse(local, global_, scribbles, tag, self.config.regularisation)
+        confident = self.fuse(local, global_, scribbles, tag, self.config.regularisation,
+                              threshold=self.config.confident_threshold)
+        self.train_many([(f"Wconf s{seed}", *self.train_command("Wconf", confident, seed)),
+                         (f"Wsoft s{seed}", *self.train_command("Wsoft", fused, seed, soft=True))])
+        self.evaluate_run("W_confident", self.runs / f"Wconf_s{seed}")
+        self.evaluate_run("W_soft", self.runs / f"Wsoft_s{seed}")
 
     def budget_curve(self) -> None:
         """B and W at each simulated budget (seed ``budget_seed``), F as the reference line.

@@ -6,6 +6,7 @@ exceeds twice the pooled seed standard deviation; otherwise the report says the 
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -33,7 +34,7 @@ def _sem(entry: dict, field: str = "miou") -> float:
     return std / math.sqrt(max(entry.get("n", 1), 1))
 
 
-def gap_analysis(summary: dict, field: str = "miou", weak_keys=("W", "R", "W_confident", "W_round2")) -> dict:
+def gap_analysis(summary: dict, field: str = "miou", weak_keys=("W", "R", "W_confident", "W_soft", "W_round2")) -> dict:
     """F - B against the seed noise, and (K - B) / (F - B) with a first-order error for each weak key."""
     f, b = summary.get("F"), summary.get("B")
     if not f or not b or f.get(field) is None or b.get(field) is None:
@@ -61,6 +62,7 @@ def gap_table(summary: dict, title: str) -> str:
     labels = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
               "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
               "B_fast": "scribbles (fast preset)", "W_confident": "confident pseudo-labels only (fused >= 0.7)",
+              "W_soft": "soft targets: the fused + CRF probabilities",
               "W_round2": "round 2: pseudo-labels fused with W as the global annotator"}
     for key, what in labels.items():
         if key in summary:
@@ -102,16 +104,53 @@ def budget_table(summary: dict) -> str:
     f = curve.get("F", {}).get("miou")
     rows = sorted((v for k, v in curve.items() if k != "F"), key=lambda v: v["budget"])
     lines = ["#### Annotation budget (fast preset, one seed)", "",
-             f"F (full masks) = {_pct(f)} %", "", "| budget | achieved | B % | W % | F - W |", "| --- | --- | --- | --- | --- |"]
+             f"F (full masks) = {_pct(f)} %", "", "| budget | achieved | B % | W % | F - B | F - W |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for r in rows:
         achieved = r.get("achieved")
         achieved = achieved.get("mean") if isinstance(achieved, dict) else achieved
         lines.append(f"| {_pct(r['budget'])}% | {_pct(achieved, 2)}% | {_pct(r['B'])} | {_pct(r['W'])} | "
-                     f"{_pct(f - r['W']) if f is not None else '–'} |")
-    closing = [r for r in rows if f is not None and f - r["W"] <= 0.01]
-    lines.append("")
-    lines.append(f"W comes within 1 point of F from a budget of {_pct(closing[0]['budget'])}% of the pixels."
-                 if closing else "W does not come within 1 point of F at any measured budget.")
+                     + (f"{_pct(f - r['B'])} | {_pct(f - r['W'])} |" if f is not None else "– | – |"))
+    lines += ["", budget_verdict(f, rows)[0] + "."]
+    return "\n".join(lines) + "\n"
+
+
+def budget_verdict(f: float | None, rows: list[dict]) -> tuple[str, str]:
+    """Where W comes within 1 point of F, and whether that says anything: if B (scribbles alone) is already
+    within 1 point of F at a budget, there is no gap there for W to close."""
+    measured = ", ".join(_pct(r["budget"]) + "%" for r in rows)
+    if f is None or not rows:
+        return "no budget curve yet", "open"
+    if all(f - r["B"] <= 0.01 for r in rows):
+        return (f"B is already within 1 point of F at every measured budget ({measured}): no gap to close, "
+                f"so the curve cannot show where W closes it"), "not measurable"
+    closing = [r for r in rows if f - r["W"] <= 0.01 and f - r["B"] > 0.01]
+    if closing:
+        return (f"W comes within 1 point of F (while B does not) from {_pct(closing[0]['budget'])}% of the pixels "
+                f"(measured at {measured})"), "confirmed"
+    seen = f"W does not come within 1 point of F where B leaves a gap (measured at {measured})"
+    return seen, "not seen" if len(rows) >= 3 else f"open (only {len(rows)} budget{'s' * (len(rows) > 1)})"
+
+
+def fusion_table(path: Path) -> str:
+    """The fusion options measured by ``scripts/measure_fusion.py`` (pseudo-label mIoU on train, no CRF)."""
+    if not Path(path).is_file():
+        return ""
+    d = json.loads(Path(path).read_text())
+    weights = list(d["miou"]["mean"])
+    lines = [f"#### Fusion options (pseudo-labels on train, no CRF, {d['images']} images; "
+             f"`scripts/measure_fusion.py`)", "",
+             "| mode | " + " | ".join(f"local weight {w}" for w in weights) + " |",
+             "| --- |" + " --- |" * len(weights)]
+    for mode, row in d["miou"].items():
+        cells = [_pct(row[w]) if w in row else "" for w in weights]
+        if mode == "max":  # one number: the weight plays no part
+            cells = [_pct(next(iter(row.values())))] + ["–"] * (len(weights) - 1)
+        lines.append(f"| {mode} | " + " | ".join(cells) + " |")
+    kept = ", ".join(f">= {t}: {_pct(v['kept'])}% of the pixels kept, {_pct(v['accuracy_kept'])}% of them right"
+                     for t, v in d["threshold"].items())
+    lines += ["", f"Confidence threshold on the mean (weight 0.5): {kept}. Weight 0 is the global annotator alone, "
+                  f"1 the local one."]
     return "\n".join(lines) + "\n"
 
 
@@ -137,7 +176,6 @@ def _resolve(path: str) -> Path:
 
 def training_curves_figure(summary: dict, path: Path, keys=("F", "B", "W", "R")) -> Path | None:
     """Validation mIoU against training seconds for every recorded run that has a log."""
-    import json
 
     import matplotlib
 
@@ -172,7 +210,6 @@ def training_curves_figure(summary: dict, path: Path, keys=("F", "B", "W", "R"))
 def gap_along_training(summary: dict) -> str:
     """Mean val mIoU of F and B at each evaluated step (over the seeds that reached it): when, if ever,
     does F pull away from B?"""
-    import json
 
     def curves(key):
         out = []
@@ -216,6 +253,10 @@ def budget_figure(summary: dict, path: Path) -> Path | None:
     ax.plot(x, [100 * r["W"] for r in rows], "-o", color="tab:blue", label="W: pseudo-labels")
     if curve.get("F"):
         ax.axhline(100 * curve["F"]["miou"], color="tab:green", ls="--", label="F: full masks")
+    clicks = summary.get("points", {})  # about one click per object: far left of the axis, so drawn as lines
+    for key, color in (("B", "tab:red"), ("W", "tab:blue")):
+        if clicks.get(key, {}).get("miou") is not None:
+            ax.axhline(100 * clicks[key]["miou"], color=color, ls=":", label=f"{key}: human clicks")
     ax.set_xscale("log")
     ax.set_xlabel("annotated pixels (%)")
     ax.set_ylabel("val mIoU (%)")
@@ -230,8 +271,8 @@ def section(results_dir: Path, figures_dir: Path, title: str) -> str:
         return f"### {title}\n\nNo results yet (`{results_dir}/summary.json` is missing).\n"
     name = results_dir.name
     parts = [f"### {title}\n", gap_table(summary, "F, B, W and R on val"), gap_along_training(summary)]
-    parts += [pseudo_label_table(summary), budget_table(summary), points_table(summary),
-              pseudo_label_table(summary, "points_pseudo_labels", "Pseudo-labels from human clicks")]
+    parts += [pseudo_label_table(summary), fusion_table(results_dir / "fusion_variants.json"), budget_table(summary),
+              points_table(summary), pseudo_label_table(summary, "points_pseudo_labels", "Pseudo-labels from human clicks")]
     curves = training_curves_figure(summary, figures_dir / f"results_{name}_training_curves.png")
     budget = budget_figure(summary, figures_dir / f"results_{name}_budget_curve.png")
     for fig, caption in ((curves, "validation mIoU during training"), (budget, "annotation budget")):
@@ -272,7 +313,6 @@ def update_readme(readme, text: str, name: str) -> None:
 
 def benchmarks_section(results_root="results") -> str:
     """Speed and size figures from the benchmark scripts' JSON files (missing ones are skipped)."""
-    import json
 
     root = Path(results_root)
     lines = []
@@ -363,16 +403,8 @@ def _claim_peer(s: dict) -> tuple[str, str]:
 
 def _claim_budget(s: dict) -> tuple[str, str]:
     curve = s.get("budget_curve", {})
-    f = curve.get("F", {}).get("miou")
     rows = sorted((v for k, v in curve.items() if k != "F"), key=lambda v: v["budget"])
-    if f is None or not rows:
-        return "no budget curve yet", "open"
-    measured = ", ".join(_pct(r["budget"]) + "%" for r in rows)
-    closing = [r for r in rows if f - r["W"] <= 0.01]
-    if closing:
-        return f"W within 1 point of F from {_pct(closing[0]['budget'])}% (measured at {measured})", "confirmed"
-    seen = f"W stays > 1 point below F at every measured budget ({measured})"
-    return seen, "not seen" if len(rows) >= 3 else f"open (only {len(rows)} budget{'s' * (len(rows) > 1)})"
+    return budget_verdict(curve.get("F", {}).get("miou"), rows)
 
 
 CLAIMS = [("Scribbles leave a gap: F clearly above B", _claim_gap),

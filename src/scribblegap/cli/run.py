@@ -4,10 +4,10 @@ HELP = "run the whole chain (simulate, local, global, fuse + CRF, retrain, evalu
 def add_arguments(p):
     p.add_argument("--config", default="default",
                    help="default (the main job: embedded scenes, minutes), default-fast (embedded scenes, fast "
-                        "preset, 3 seeds, budget curve), voc12-mini (long preset, 3 seeds), voc12-mini-fast "
+                        "preset, 3 seeds, budget curve), default-variant (no shadows, parts in body colour), voc12-mini (long preset, 3 seeds), voc12-mini-fast "
                         "(budget curve and clicks), voc12-r101 (GPU), or a .json file of PipelineConfig fields")
     p.add_argument("--stages", nargs="+", default=None,
-                   help="subset of: overview chain F R evaluate pseudo round2 budget points report")
+                   help="subset of: overview chain F R evaluate pseudo variants round2 budget points report")
     p.add_argument("--seeds", nargs="+", type=int, default=None)
     p.add_argument("--budgets", nargs="+", type=float, default=None,
                    help="labelled-pixel fractions of the budget curve (default 0.005 0.01 0.02 0.03 0.05 0.1)")
