@@ -63,12 +63,13 @@ cells = [
     md("""
     ## Recorded results
 
-    The embedded scenes (`make run`, fast preset) and VOC12-mini (`python -m scribblegap run --config
-    voc12-mini`, long preset, three seeds), read from `results/*/summary.json`. Training curves come from
-    the runs' logs.
+    The embedded scenes (`python -m scribblegap run --config default-fast`, fast preset), their variant
+    without shadows and with parts in their body's colour (`--config default-variant`) and VOC12-mini
+    (`--config voc12-mini`, long preset, three seeds), read from `results/*/summary.json`; all trained from
+    scratch on a CPU. Round 2 is on the first seed only. Training curves come from the runs' logs.
     """),
     code("""
-    for name in ("default", "voc12-mini"):
+    for name in ("default", "default-variant", "voc12-mini"):
         path = Path(f"../results/{name}/summary.json")
         recorded = json.loads(path.read_text()) if path.is_file() else {}
         display(Markdown(gap_table(recorded, name) if "F" in recorded else f"*{name}: no F/B/W recorded yet*"))
@@ -120,8 +121,9 @@ cells = [
 
     ## Exercises
 
-    1. Retrain W on the soft probabilities (`python -m scribblegap train --soft --labels <fused folder>`):
-       better or worse than on the argmax labels?
+    1. `W_soft` (the table above) retrains W on the fused probabilities instead of their argmax
+       (`python -m scribblegap train --soft --labels <fused folder>`). Do the same on VOC12-mini: better or
+       worse than on the argmax labels, and why might soft targets matter more where the annotators are unsure?
     2. Raise `rloss_weight` for R (`--rloss-weight 3`): where does it help, where does it over-smooth?
     3. Set `halo=0` in `SceneConfig` and rerun `make run`: how much of the gap was the halo?
     """),
