@@ -1,7 +1,7 @@
 """Measure the fusion options on VOC12-mini train: pseudo-label mIoU of every mode x local weight, and what a
 confidence threshold keeps, from the stored local and global annotator outputs of the main chain.
 
-    python scripts/measure_fusion.py                     # all 1200 train images (about 3 min on 2 cores)
+    python scripts/measure_fusion.py                     # all 1200 train images (272 s in one process)
     python scripts/measure_fusion.py --step 10           # every 10th image (a quick look)
 
 Inputs are the outputs of ``python -m scribblegap run --config voc12-mini`` (local annotator and global
@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-
 
 from tqdm import tqdm
 

@@ -176,7 +176,6 @@ def _resolve(path: str) -> Path:
 
 def training_curves_figure(summary: dict, path: Path, keys=("F", "B", "W", "R")) -> Path | None:
     """Validation mIoU against training seconds for every recorded run that has a log."""
-
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -320,7 +319,6 @@ def update_readme(readme, text: str, name: str) -> None:
 
 def benchmarks_section(results_root="results") -> str:
     """Speed and size figures from the benchmark scripts' JSON files (missing ones are skipped)."""
-
     root = Path(results_root)
     lines = []
     sim = root / "voc12-mini" / "simulator.json"
