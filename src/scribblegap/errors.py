@@ -16,6 +16,9 @@ class DataError(ScribblegapError):
         self.problem = problem
         super().__init__(f"{path}: {problem}" if path is not None else problem)
 
+    def __reduce__(self):  # raised in worker processes and pickled back to the parent
+        return type(self), (self.path, self.problem)
+
 
 class ConfigError(ScribblegapError):
     """A setting or command-line option does not make sense."""

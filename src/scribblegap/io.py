@@ -106,3 +106,21 @@ def write_label_png(path: str | os.PathLike, labels: np.ndarray, palette: np.nda
         im.putpalette(np.asarray(palette, dtype=np.uint8).ravel().tolist())
     with atomic_path(path) as tmp:
         im.save(tmp, format="PNG")
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike):
+    """Hold ``<folder>/.lock`` for the block: a second process writing into the same folder stops at once."""
+    import fcntl
+
+    from .errors import ConfigError
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(f"{folder} is being written by another process; wait for it or use another "
+                              "output folder") from None
+        yield

@@ -32,7 +32,19 @@ def shard(items: list, spec: str | None) -> list:
     return items[k::n]
 
 
+def die_with_parent() -> None:
+    """Ask Linux to end this process when its parent dies (a killed run leaves no sleeping workers)."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def _init_worker(threads: int):
+    die_with_parent()
     # one BLAS/torch thread per process: N processes on N cores, not N x N threads. The environment
     # variable alone is too late for a forked child: its BLAS pool was started by the parent's numpy.
     os.environ["OMP_NUM_THREADS"] = str(threads)

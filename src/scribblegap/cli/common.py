@@ -18,3 +18,8 @@ def open_data(args, split: str | None = None):
     from ..data import load_dataset
 
     return load_dataset(args.data, split or args.split, classes=args.classes, limit=args.limit)
+
+
+def add_set_argument(p, help: str):
+    """``--set NAME=VALUE`` (repeatable): the one way every command takes settings of its dataclass."""
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help=f"{help} (repeatable)")

