@@ -20,8 +20,7 @@ from typing import Callable
 from .errors import ConfigError, ScribblegapError
 from .train import TrainConfig
 
-RECORD = "run.json"     # written when the run has trained all its steps
-MANIFEST = "spec.json"  # written before the first file: the folder belongs to this spec
+RECORD = "run.json"  # written when the run has trained all its steps
 
 
 @dataclass(frozen=True)
@@ -59,33 +58,15 @@ def _comparable(spec: dict) -> dict:
     return spec
 
 
-def _differences(a: dict, b: dict) -> list[str]:
-    a, b = _comparable(a), _comparable(b)
-    out = [k for k in a if k != "config" and a.get(k) != b.get(k)]
-    return out + [f"config.{k}" for k in a["config"] if a["config"][k] != b["config"].get(k)]
-
-
 def finished(spec: RunSpec) -> dict | None:
     """The record of a finished run of this spec, else None."""
+    from .manifest import differences
+
     path = Path(spec.out) / RECORD
     if not path.is_file():
         return None
     record = json.loads(path.read_text())
-    return record if not _differences(record.get("spec", {}), spec.to_dict()) else None
-
-
-def claim_folder(spec: RunSpec) -> None:
-    """Write the run's manifest (``spec.json``) before its first file, or check that it is this run's."""
-    from .io import write_json
-
-    manifest = Path(spec.out) / MANIFEST
-    if manifest.is_file():
-        changed = _differences(json.loads(manifest.read_text()), spec.to_dict())
-        if changed:
-            raise ConfigError(f"{spec.out} holds a run with other settings ({', '.join(changed[:5])} differ); "
-                              "use a new --out, or delete the folder to start again")
-    else:
-        write_json(manifest, spec.to_dict())
+    return record if not differences(_comparable(record.get("spec", {})), _comparable(spec.to_dict())) else None
 
 
 def training_samples(spec: RunSpec, dataset):
@@ -100,7 +81,7 @@ def training_samples(spec: RunSpec, dataset):
     return TrainingSamples(dataset, weak, base_size=cfg.base_size, crop=cfg.crop_size, scale_range=cfg.scale_range)
 
 
-def run_training(spec: RunSpec, resume: bool = True, progress: bool = True) -> dict:
+def run_training(spec: RunSpec, resume: bool = True, progress: bool = True, overwrite: bool = False) -> dict:
     """Train ``spec`` to its last step and return its record (``run.json``); a finished run is not retrained.
 
     Under ``torchrun`` every rank calls this; rank 0 writes the record and the others return None.
@@ -112,10 +93,9 @@ def run_training(spec: RunSpec, resume: bool = True, progress: bool = True) -> d
         return done
     if distributed()[0] != 0:
         return _train(spec, resume, progress)
-    from .io import folder_lock
+    from .manifest import claimed
 
-    with folder_lock(spec.out):
-        claim_folder(spec)
+    with claimed(spec.out, _comparable(spec.to_dict()), "a training run", overwrite):
         return _train(spec, resume, progress)
 
 

@@ -16,6 +16,7 @@ def add_arguments(p):
     p.add_argument("--out", required=True, help="run folder (checkpoint.pt, log.jsonl, run.json)")
     p.add_argument("--val-split", default="val", help="split evaluated during and after training ('' for none)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="replace a run of other settings in --out")
     p.add_argument("--seed", type=int, default=None, help="random seed (the preset's --set seed=...)")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (--set threads=...)")
     add_set_argument(p, "a training setting of TrainConfig, e.g. --set iters=800 --set init=imagenet")
@@ -35,7 +36,7 @@ def main(args):
     spec = RunSpec(config=config, out=args.out, data=str(args.data), split=args.split,
                    val_split=args.val_split or None, classes=args.classes, limit=args.limit, labels=str(args.labels),
                    soft=args.soft, clip=args.clip, point_radius=args.point_radius)
-    record = run_training(spec, resume=args.resume)
+    record = run_training(spec, resume=args.resume, overwrite=args.overwrite)
     if record is None:
         return  # under torchrun only rank 0 reports
     val_text = f", val mIoU {record['val']['miou']:.4f}" if "val" in record else ""
