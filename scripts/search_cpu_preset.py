@@ -13,10 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from scribblegap.io import write_json
-from scribblegap.options import with_changes
 from scribblegap.runs import RunSpec, train_runs
 from scribblegap.settings import REPO_ROOT
-from scribblegap.train import PRESETS
+from scribblegap.presets import preset
 
 BASE = "cpu-pretrained"
 CANDIDATES = {
@@ -39,7 +38,7 @@ def main():
 
     specs = {}
     for name in args.candidates:
-        config = with_changes(PRESETS[BASE], CANDIDATES[name], "training setting")
+        config = preset(BASE, **CANDIDATES[name])
         for seed in args.seeds:
             out = REPO_ROOT / "runs" / "preset-search" / f"{name}_s{seed}"
             specs[str(out)] = (name, RunSpec(config=replace(config, seed=seed), out=str(out), data="voc12-mini",

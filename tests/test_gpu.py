@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from scribblegap.train import compute_loss, make_model, make_optimizer, preset
+from scribblegap.presets import preset
+from scribblegap.train import compute_loss, make_model, make_optimizer
 
 
 @pytest.mark.gpu

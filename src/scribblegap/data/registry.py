@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..settings import resolve_data
-from .synthetic import SceneConfig, SyntheticScenes
+from .synthetic import SCENE_VARIANTS, SceneConfig, SyntheticScenes
 from .voc import VOCSegmentation
 
 DEFAULT = "default"
@@ -28,18 +28,15 @@ def load_dataset(data, split: str = "train", classes=None, scene_config: SceneCo
 
 
 def scene_config_from_spec(spec: str, base: SceneConfig | None = None) -> SceneConfig:
-    """``"halo=0,part_hue_shift=0.25"`` -> a :class:`SceneConfig` with those fields changed."""
-    from dataclasses import fields, replace
-
+    """``"hard,halo=0"`` -> a :class:`SceneConfig`: a named variant (:data:`SCENE_VARIANTS`), then knobs."""
     from ..errors import ConfigError
+    from ..options import parse_assignments, with_changes
 
+    items = [item.strip() for item in spec.split(",") if item.strip()]
     base = base or SceneConfig()
-    types = {f.name: type(getattr(base, f.name)) for f in fields(base)}
-    changes = {}
-    for item in filter(None, spec.split(",")):
-        key, _, value = item.partition("=")
-        if key not in types or not value:
-            raise ConfigError(f"bad scene knob {item!r} in 'default:{spec}': use name=value with a name from "
-                              f"{', '.join(types)}")
-        changes[key] = types[key](float(value)) if types[key] in (int, float) else types[key](value)
-    return replace(base, **changes)
+    while items and "=" not in items[0]:
+        name = items.pop(0)
+        if name not in SCENE_VARIANTS:
+            raise ConfigError(f"unknown scene variant {name!r} in 'default:{spec}'; known: {', '.join(SCENE_VARIANTS)}")
+        base = SceneConfig(**SCENE_VARIANTS[name])
+    return with_changes(base, parse_assignments(items, f"scene knob in 'default:{spec}'"), "scene knob")

@@ -53,6 +53,16 @@ class SceneConfig:
         return asdict(self)
 
 
+# Named sets of knobs, written out in full so later changes to the defaults leave them as they are.
+SCENE_VARIANTS = {
+    # thin parts in the opposite hue and a body-coloured shadow in the background: a gap made of structures
+    # that dense masks teach and no per-image colour model or CRF can recover (notebook 06)
+    "hard": dict(size=128, n_train=800, n_val=200, min_objects=1, max_objects=4, min_radius=0.14, max_radius=0.32,
+                 thin_width=4.0, thin_parts=9, thin_length=1.4, part_hue_shift=0.5, halo=6, halo_shade=0.75,
+                 hue_spread=0.04, texture=0.35, clutter=8, clutter_like_objects=0.8, noise=10.0, blur=0.6, seed=0),
+}
+
+
 class SyntheticScenes(SegmentationData):
     """One split of the procedural data set, held in memory (800 images of 128 px: 40 MB)."""
 

@@ -10,9 +10,6 @@ _SOURCE_COLOURS = ["#333333", "#e8704c", "#4c9be8", "#6abf69", "#a05fc4"]
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     return plt

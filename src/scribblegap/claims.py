@@ -1,0 +1,153 @@
+"""The paper's claims judged from the results files: the gap statistics and each verdict's threshold.
+
+Torch-free: reads only the dicts of ``results/<name>/summary.json``. Verdicts: *confirmed*, *not seen*,
+*within noise*, *not measurable* (no gap above the noise to take a ratio of), *open* (runs missing).
+"""
+from __future__ import annotations
+
+import math
+
+from .metrics import gap_reduction
+
+# The paper's numbers (Mayer, Timofte & Paul 2018) that the verdicts compare against.
+PAPER = {"gap_reduction": 0.642, "peer_gap_reduction": 0.574, "closing_budget": 0.031}
+
+# A difference of two mean mIoUs counts only when it exceeds this many pooled seed standard deviations;
+# below it a gap reduction would be a ratio of noise and is not reported.
+MIN_SIGMAS = 2.0
+# Fused + CRF pseudo-labels "beat" the best single annotator when they are at least this much better
+# (mIoU on train; smaller gains are reported as "partly").
+PSEUDO_LABEL_MARGIN = 0.03
+# W "closes the gap" at a budget when it comes this close to F (mIoU) while B does not.
+CLOSE_WITHIN = 0.01
+# A ratio is confirmed when it exceeds zero by this many of its standard errors.
+RATIO_SIGMAS = 2.0
+
+
+def pooled_std(*entries, field: str = "miou") -> float | None:
+    """Root mean square of the entries' seed standard deviations (None if no entry has one)."""
+    stds = [e.get(f"{field}_std") for e in entries if e and e.get(f"{field}_std") is not None]
+    return math.sqrt(sum(s * s for s in stds) / len(stds)) if stds else None
+
+
+def _sem(entry: dict, field: str = "miou") -> float:
+    std = entry.get(f"{field}_std") or 0.0
+    return std / math.sqrt(max(entry.get("n", 1), 1))
+
+
+def gap_analysis(summary: dict, field: str = "miou", weak_keys=("W", "R", "W_confident", "W_soft", "W_round2")) -> dict:
+    """F - B against the seed noise, and (K - B) / (F - B) with a first-order error for each weak key."""
+    f, b = summary.get("F"), summary.get("B")
+    if not f or not b or f.get(field) is None or b.get(field) is None:
+        return {"available": False}
+    gap = f[field] - b[field]
+    pooled = pooled_std(f, b, field=field)
+    out = {"available": True, "gap": gap, "pooled_std": pooled,
+           "measurable": pooled is not None and gap > MIN_SIGMAS * pooled,
+           "sigmas": gap / pooled if pooled else None, "reductions": {}}
+    for key in weak_keys:
+        w = summary.get(key)
+        if not w or w.get(field) is None:
+            continue
+        ratio = gap_reduction(w[field], b[field], f[field])
+        err = (math.sqrt(_sem(w, field) ** 2 + (ratio * _sem(f, field)) ** 2 + ((ratio - 1) * _sem(b, field)) ** 2)
+               / abs(gap)) if gap else float("nan")
+        out["reductions"][key] = {"ratio": ratio, "ratio_err": err, "value": w[field]}
+    return out
+
+
+def _pts(x: float) -> str:
+    return f"{100 * x:.1f}"
+
+
+def claim_gap(s: dict) -> tuple[str, str]:
+    g = gap_analysis(s)
+    if not g["available"]:
+        return "no F and B yet", "open"
+    noise = f"{g['sigmas']:.1f}x the seed std" if g["sigmas"] is not None else "one seed, noise unknown"
+    seen = f"F - B = {_pts(g['gap'])} points ({noise})"
+    if g["measurable"]:
+        return seen, "confirmed"
+    return seen, "not seen" if g["pooled_std"] is not None else "open (one seed)"
+
+
+def claim_pseudo_labels(s: dict) -> tuple[str, str]:
+    p = s.get("pseudo_labels", {})
+    if "fused_crf" not in p or not {"local", "global"} <= set(p):
+        return "no pseudo-labels scored yet", "open"
+    best = max(("local", "global"), key=lambda k: p[k]["miou"])
+    margin = p["fused_crf"]["miou"] - p[best]["miou"]
+    seen = (f"fused + CRF {_pts(p['fused_crf']['miou'])}% vs best single ({best}) {_pts(p[best]['miou'])}%: "
+            f"{100 * margin:+.1f} points")
+    return seen, "confirmed" if margin >= PSEUDO_LABEL_MARGIN else ("partly" if margin > 0 else "not seen")
+
+
+def claim_reduction(s: dict, key: str, paper: float) -> tuple[str, str]:
+    g = gap_analysis(s)
+    if not g["available"] or key not in s:
+        return f"no {key} yet", "open"
+    w, b = s[key]["miou"], s["B"]["miou"]
+    seen = f"{key} - B = {_pts(w - b)} points"
+    if g["pooled_std"] is None:
+        return seen + "; one seed, so the noise and the ratio are unknown", "open (one seed)"
+    if not g["measurable"]:
+        return seen + "; the gap is not measurable, so no ratio", "not measurable"
+    r = g["reductions"][key]
+    seen += f"; ({key} - B) / (F - B) = {_pts(r['ratio'])}% ± {_pts(r['ratio_err'])} (paper {_pts(paper)}%)"
+    return seen, "confirmed" if r["ratio"] - RATIO_SIGMAS * r["ratio_err"] > 0 else "not seen"
+
+
+def claim_w_above_r(s: dict) -> tuple[str, str]:
+    if "W" not in s or "R" not in s:
+        return "W or R missing", "open"
+    d = s["W"]["miou"] - s["R"]["miou"]
+    pooled = pooled_std(s["W"], s["R"])
+    seen = f"W - R = {100 * d:+.1f} points" + (f" (pooled seed std {_pts(pooled)})" if pooled else " (one seed)")
+    if pooled is None:
+        return seen, "open (one seed)"
+    return seen, "confirmed" if d > MIN_SIGMAS * pooled else ("not seen" if d < 0 else "within noise")
+
+
+def budget_rows(summary: dict) -> tuple[float | None, list[dict]]:
+    curve = summary.get("budget_curve", {})
+    rows = sorted((v for k, v in curve.items() if k != "F"), key=lambda v: v["budget"])
+    return curve.get("F", {}).get("miou"), rows
+
+
+def budget_verdict(f: float | None, rows: list[dict]) -> tuple[str, str]:
+    """Where W comes within :data:`CLOSE_WITHIN` of F, and whether that says anything: if B (scribbles
+    alone) is already that close to F at a budget, there is no gap there for W to close."""
+    measured = ", ".join(f"{100 * r['budget']:g}%" for r in rows)
+    within = f"{100 * CLOSE_WITHIN:g} point"
+    if f is None or not rows:
+        return "no budget curve yet", "open"
+    if all(f - r["B"] <= CLOSE_WITHIN for r in rows):
+        return (f"B is already within {within} of F at every measured budget ({measured}): no gap to close, "
+                f"so the curve cannot show where W closes it"), "not measurable"
+    closing = [r for r in rows if f - r["W"] <= CLOSE_WITHIN and f - r["B"] > CLOSE_WITHIN]
+    if closing:
+        return (f"W comes within {within} of F (while B does not) from {100 * closing[0]['budget']:g}% of the "
+                f"pixels (paper: about {100 * PAPER['closing_budget']:.1f}%; measured at {measured})"), "confirmed"
+    seen = f"W does not come within {within} of F where B leaves a gap (measured at {measured})"
+    return seen, "not seen" if len(rows) >= 3 else f"open (only {len(rows)} budget{'s' * (len(rows) > 1)})"
+
+
+def claim_budget(s: dict) -> tuple[str, str]:
+    return budget_verdict(*budget_rows(s))
+
+
+CLAIMS = [
+    (f"W closes most of the gap (paper: {_pts(PAPER['gap_reduction'])}%)",
+     lambda s: claim_reduction(s, "W", PAPER["gap_reduction"])),
+    (f"The DenseCRF loss (R, the best peer) closes part of it (paper: {_pts(PAPER['peer_gap_reduction'])}%)",
+     lambda s: claim_reduction(s, "R", PAPER["peer_gap_reduction"])),
+    ("W above R", claim_w_above_r),
+    (f"The gap closes at about {100 * PAPER['closing_budget']:.1f}% annotated pixels", claim_budget),
+    ("Scribbles leave a gap: F clearly above B", claim_gap),
+    ("Fused + CRF pseudo-labels beat the best single annotator", claim_pseudo_labels),
+]
+
+
+def judge(summary: dict) -> list[tuple[str, str, str]]:
+    """(claim, what the runs show, verdict) for every claim."""
+    return [(claim, *fn(summary)) for claim, fn in CLAIMS]
