@@ -22,7 +22,7 @@ CANDIDATES = {
     "base": {},
     "frozen-bn": {"freeze_bn": True},
     "frozen-bn-lr4e-4": {"freeze_bn": True, "lr": 4e-4},
-    "frozen-bn-1000": {"freeze_bn": True, "iters": 1000},
+    "frozen-bn-400": {"freeze_bn": True, "iters": 400},
     "frozen-bn-crop192": {"freeze_bn": True, "base_size": 256, "crop_size": 192, "batch_size": 12},
     "frozen-bn-low4": {"freeze_bn": True, "low_stride": 4},
 }
