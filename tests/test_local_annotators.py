@@ -150,8 +150,8 @@ def test_run_local_writes_maps_and_stores_and_resumes(synthetic):
     rec = run_local(ds, weak, "gmm", out, progress=False, max_side=64)
     assert rec["counts"]["computed"] == 1 and rec["counts"]["skipped"] == 3
     assert (out / f"{ds.ids[1]}.png").read_bytes() == before
-    assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
-    with pytest.raises(ConfigError, match="another --out"):
+    assert not list(out.glob("*.tmp")) and [p.name for p in out.glob(".*")] == [".lock"]
+    with pytest.raises(ConfigError, match=r"other settings \(params.max_side differ"):
         run_local(ds, weak, "gmm", out, progress=False, max_side=32)
 
 

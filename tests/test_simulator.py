@@ -150,7 +150,7 @@ def test_dataset_files_are_byte_identical_resumable_and_subset_independent(tmp_p
     ds = load_dataset("default", "val", limit=5)
     stats = simulate_dataset(ds, tmp_path / "a", progress=False)
     files = _files(tmp_path / "a")
-    assert {f"{k}.png" for k in ds.ids} | {"stats.json", "simulation.json"} == set(files)
+    assert {f"{k}.png" for k in ds.ids} | {"stats.json", "manifest.json", ".lock"} == set(files)
     assert stats["images"] == 5 and stats["statistics"]["disagreement"]["fraction_of_labelled"] == 0
     assert json.loads(files["stats.json"])["budget"]["target"] == DEFAULT_BUDGET
     # same seed, fresh folder, two workers: the same bytes
@@ -181,10 +181,11 @@ def test_cli(tmp_path, capsys):
     assert cli_main(["simulate", "--data", "default", "--split", "val", "--limit", "3", "--budget", "0.02",
                      "--seed", "1", "--out", str(out)]) == 0
     assert "target 0.0200" in capsys.readouterr().out
-    params = json.loads((out / "simulation.json").read_text())
+    params = json.loads((out / "manifest.json").read_text())
     assert params["budget"] == 0.02 and params["seed"] == 1 and len(list(out.glob("*.png"))) == 3
-    assert cli_main(["simulate", "--data", "default", "--limit", "2", "--budget", "2", "--out", str(out)]) == 2
-    assert "budget" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:  # argparse refuses it: usage and one error line naming --budget
+        cli_main(["simulate", "--data", "default", "--limit", "2", "--budget", "2", "--out", str(out)])
+    assert exit_.value.code == 2 and "argument --budget" in capsys.readouterr().err
     assert cli_main(["simulate", "--data", "default", "--limit", "2", "--set", "nonsense", "--out",
                      str(tmp_path / "x")]) == 2
 

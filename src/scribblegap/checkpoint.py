@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .errors import DataError
-from .io import atomic_path
+from .io import atomic_path, one_line
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -46,15 +46,34 @@ def save_checkpoint(path, *, model, optimizer, scheduler, step: int, config: dic
 
 
 def load_checkpoint(path) -> dict:
+    """The saved state; a missing or unreadable file, or one without the parts every use of a checkpoint
+    needs (model weights, config, step, the label space in ``extra``), raises :class:`DataError`."""
     path = Path(path)
     if path.is_dir():
         path = path / CHECKPOINT
     if not path.is_file():
         raise DataError(path, "checkpoint is missing")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - torch raises many types for a bad file
-        raise DataError(path, f"cannot read checkpoint ({exc})") from None
+        raise DataError(path, f"cannot read checkpoint ({one_line(exc)})") from None
+    missing = missing_parts(state)
+    if missing:
+        raise DataError(path, f"checkpoint lacks {', '.join(missing)} (not a checkpoint written by "
+                              "scribblegap train?)")
+    return state
+
+
+def missing_parts(state) -> list[str]:
+    """Names of the expected entries that ``state`` lacks or holds in the wrong type."""
+    if not isinstance(state, dict):
+        return ["everything (it is not a dict)"]
+    kinds = {"model": dict, "config": dict, "step": int, "extra": dict}
+    missing = [k for k, kind in kinds.items() if not isinstance(state.get(k), kind)]
+    extra = state.get("extra") if isinstance(state.get("extra"), dict) else {}
+    if not isinstance(extra.get("num_classes"), int) or extra["num_classes"] < 1:
+        missing.append("extra.num_classes")
+    return missing
 
 
 def _unwrap(model):

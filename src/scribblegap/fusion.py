@@ -96,12 +96,9 @@ def _fuse_one(key, ds, local_dir, global_dir, out_dir, weak, weight, mode, regul
     from .store import load_probs, save_probs, stored_path
 
     labels = ds.labels
-    local = load_probs(stored_path(local_dir, key), labels)
-    global_ = load_probs(stored_path(global_dir, key), labels)
-    if local.shape != global_.shape:
-        from .errors import DataError
-        raise DataError(stored_path(global_dir, key), f"size {global_.shape[1:]} differs from the local "
-                                                      f"annotator's {local.shape[1:]}")
+    shape = tuple(ds.image_shape(key))  # also decodes the image: a broken one stops before any output
+    local = load_probs(stored_path(local_dir, key), labels, shape)
+    global_ = load_probs(stored_path(global_dir, key), labels, shape)
     weak_index = labels.to_index(weak(ds, key)) if weak is not None else None
     probs = fuse(local, global_, weight, mode, weak_index)
     if regularisation not in (None, "none"):
@@ -111,36 +108,63 @@ def _fuse_one(key, ds, local_dir, global_dir, out_dir, weak, weight, mode, regul
     return key
 
 
+def check_fusion(weight: float, mode: str, regularisation: str | None, threshold: float | None) -> None:
+    import math
+
+    from .errors import ConfigError
+
+    if not (isinstance(weight, (int, float)) and math.isfinite(weight) and 0 <= weight <= 1):
+        raise ConfigError(f"fusion weight must be a number in [0, 1] (the local annotator's share), got {weight!r}")
+    if mode not in MODES:
+        raise ConfigError(f"unknown fusion mode {mode!r}; choose from {', '.join(MODES)}")
+    if regularisation not in (None, "none", "crf", "superpixels"):
+        raise ConfigError(f"unknown regularisation {regularisation!r} (crf, superpixels, none)")
+    if threshold is not None and not (isinstance(threshold, (int, float)) and 0 < threshold <= 1):
+        raise ConfigError(f"fusion threshold must be in (0, 1] (a confidence), got {threshold!r}")
+
+
 def fuse_dataset(ds, local_dir, global_dir, out_dir, weak=None, weight: float = 0.5, mode: str = "mean",
                  regularisation: str | None = "crf", threshold: float | None = None, workers: int = 1,
-                 shard: str | None = None, progress: bool = True) -> dict:
+                 shard: str | None = None, progress: bool = True, overwrite: bool = False) -> dict:
     """Fuse the local and global stores of every image into ``out_dir`` (``<id>.npz`` + ``<id>.png``).
 
     Resumable (finished images are skipped) and shardable (``"K/N"``), like the annotator runners.
+    ``out_dir/manifest.json`` holds the settings; a folder fused with others is refused (``overwrite``
+    replaces its contents instead). ``run.json`` (``run.shard-K-of-N.json``) is written when all its
+    images are done.
     """
     import time
     from functools import partial
     from pathlib import Path
 
-    from .io import write_json
+    from .data.base import data_settings
+    from .errors import DataError
+    from .io import claimed_folder, write_json
     from .parallel import map_images, shard as shard_items
+    from .scribbles.sources import weak_settings
     from .store import is_done
 
-    if mode not in MODES:
-        raise ValueError(f"unknown fusion mode {mode!r}; choose from {MODES}")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    check_fusion(weight, mode, regularisation, threshold)
+    for folder, who in ((local_dir, "local"), (global_dir, "global")):
+        if not Path(folder).is_dir():
+            raise DataError(folder, f"folder of the {who} annotator's <id>.npz stores is missing")
     keys = shard_items(list(ds.ids), shard)
-    todo = [k for k in keys if not is_done(out_dir, k)]
-    fn = partial(_fuse_one, ds=ds, local_dir=Path(local_dir), global_dir=Path(global_dir), out_dir=out_dir,
-                 weak=weak, weight=weight, mode=mode, regularisation=regularisation, threshold=threshold)
-    start = time.perf_counter()
-    for _ in map_images(fn, todo, workers, desc=f"fuse {mode}" + (f"+{regularisation}" if regularisation else ""),
-                        progress=progress):
-        pass
-    record = {"local": str(local_dir), "global": str(global_dir), "weight": weight, "mode": mode,
-              "regularisation": regularisation, "threshold": threshold, "images": len(keys),
-              "computed": len(todo), "wall_seconds": round(time.perf_counter() - start, 2),
-              "seconds_per_image": round((time.perf_counter() - start) * max(workers, 1) / max(len(todo), 1), 4)}
-    write_json(out_dir / ("run.json" if not shard else f"run.shard-{shard.replace('/', '-of-')}.json"), record)
+    out_dir = Path(out_dir)
+    settings = {"weight": float(weight), "mode": mode, "regularisation": regularisation,
+                "threshold": threshold, "local": str(Path(local_dir).resolve()),
+                "global": str(Path(global_dir).resolve()), "weak_labels": weak_settings(weak),
+                **data_settings(ds)}
+    with claimed_folder(out_dir, settings, "fused labels", overwrite, shard):
+        todo = [k for k in keys if not is_done(out_dir, k)]
+        fn = partial(_fuse_one, ds=ds, local_dir=Path(local_dir), global_dir=Path(global_dir), out_dir=out_dir,
+                     weak=weak, weight=weight, mode=mode, regularisation=regularisation, threshold=threshold)
+        start = time.perf_counter()
+        for _ in map_images(fn, todo, workers, desc=f"fuse {mode}" + (f"+{regularisation}" if regularisation else ""),
+                            progress=progress):
+            pass
+        record = {"local": str(local_dir), "global": str(global_dir), "weight": weight, "mode": mode,
+                  "regularisation": regularisation, "threshold": threshold, "images": len(keys),
+                  "computed": len(todo), "wall_seconds": round(time.perf_counter() - start, 2),
+                  "seconds_per_image": round((time.perf_counter() - start) * max(workers, 1) / max(len(todo), 1), 4)}
+        write_json(out_dir / ("run.json" if not shard else f"run.shard-{shard.replace('/', '-of-')}.json"), record)
     return record

@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import tempfile
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,19 @@ def atomic_path(path: str | os.PathLike):
             os.unlink(tmp)
 
 
+def one_line(exc: BaseException, limit: int = 240) -> str:
+    """An exception's message as one line (the CLI prints errors as one line): the first non-empty line,
+    shortened. torch's weights-only refusal puts its reason after a paragraph of advice: that reason."""
+    text = str(exc)
+    if "WeightsUnpickler error:" in text:
+        text = text.split("WeightsUnpickler error:", 1)[1]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    line = lines[0] if lines else type(exc).__name__
+    if line.endswith(":") and len(lines) > 1:  # a heading ("Error(s) in loading state_dict for X:"): add its first item
+        line = f"{line} {lines[1]}"
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def write_json(path: str | os.PathLike, obj) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
@@ -54,17 +68,47 @@ def _json_default(o):
     raise TypeError(f"not JSON serialisable: {type(o)}")
 
 
+# what PIL raises for a file it cannot decode (a decompression bomb is refused before decoding)
+_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError)
+
+
+@contextlib.contextmanager
+def _decoding(path: Path, what: str):
+    """Turn PIL's errors (and its decompression-bomb warning) into one :class:`DataError` naming ``path``."""
+    try:
+        with warnings.catch_warnings():
+            # PIL only warns between MAX_IMAGE_PIXELS and twice that; a label file that large is not ours
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            yield
+    except DataError:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+        raise DataError(path, f"{what} is too large to decode safely ({one_line(exc)})") from None
+    except _DECODE_ERRORS as exc:
+        raise DataError(path, f"cannot decode {what} ({one_line(exc)})") from None
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
     """An RGB image as ``(H, W, 3) uint8``; corrupt, truncated or missing files raise :class:`DataError`."""
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "image file is missing")
-    try:
-        with Image.open(path) as im:
-            im.load()  # decode now, so truncation is caught here and not later in a worker
-            return np.array(im.convert("RGB"))
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise DataError(path, f"cannot decode image ({exc})") from None
+    with _decoding(path, "image"), Image.open(path) as im:
+        im.load()  # decode now, so truncation is caught here and not later in a worker
+        return np.array(im.convert("RGB"))
+
+
+def verified_image_shape(path: str | os.PathLike) -> tuple[int, int]:
+    """``(H, W)`` of an image after decoding all of it (a JPEG at 1/8 scale, about 1 ms), so that a
+    truncated or corrupt file is a :class:`DataError` here rather than an unnoticed bad output later."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "image file is missing")
+    with _decoding(path, "image"), Image.open(path) as im:
+        shape = im.size[1], im.size[0]
+        im.draft(im.mode, (max(1, shape[1] // 8), max(1, shape[0] // 8)))  # JPEG only; others ignore it
+        im.load()
+        return shape
 
 
 def read_label_png(path: str | os.PathLike, shape: tuple[int, int] | None = None,
@@ -76,16 +120,11 @@ def read_label_png(path: str | os.PathLike, shape: tuple[int, int] | None = None
     path = Path(path)
     if not path.is_file():
         raise DataError(path, f"{what} file is missing")
-    try:
-        with Image.open(path) as im:
-            im.load()
-            if im.mode not in ("P", "L"):
-                raise DataError(path, f"{what} must be a single-channel (palette or grey) PNG, got mode {im.mode}")
-            arr = np.array(im)
-    except DataError:
-        raise
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise DataError(path, f"cannot decode {what} ({exc})") from None
+    with _decoding(path, what), Image.open(path) as im:
+        im.load()
+        if im.mode not in ("P", "L"):
+            raise DataError(path, f"{what} must be a single-channel (palette or grey) PNG, got mode {im.mode}")
+        arr = np.array(im)
     if shape is not None and arr.shape != tuple(shape):
         raise DataError(path, f"{what} size {arr.shape[1]}x{arr.shape[0]} differs from its image "
                               f"{shape[1]}x{shape[0]}")
@@ -106,6 +145,77 @@ def write_label_png(path: str | os.PathLike, labels: np.ndarray, palette: np.nda
         im.putpalette(np.asarray(palette, dtype=np.uint8).ravel().tolist())
     with atomic_path(path) as tmp:
         im.save(tmp, format="PNG")
+
+
+def check_output_folder(path, what: str = "output folder") -> Path:
+    """``path`` must be a folder or not exist yet: outputs cannot go into a regular file."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise DataError(path, f"{what} is an existing file, not a folder")
+    return path
+
+
+@contextlib.contextmanager
+def claimed_folder(folder, settings: dict, what: str = "output", overwrite: bool = False,
+                   shard: str | None = None):
+    """:func:`scribblegap.manifest.claimed` for a stage's output folder, plus two things.
+
+    A run that fails before it wrote any output leaves the folder as it found it (no manifest that
+    would pin settings nobody produced files with). A sharded run (``"K/N"``) checks the manifest under
+    the folder's lock (waiting up to 30 s for it: shards start together) but then holds only its own
+    shard's lock, since the other shards fill the same folder at the same time.
+    """
+    from .manifest import MANIFEST, check_or_write, claimed
+
+    folder = check_output_folder(folder)
+    existed, had_manifest = folder.is_dir(), (folder / MANIFEST).is_file()
+    before = {p.name for p in folder.iterdir()} if existed else set()
+
+    def undo():  # only when this run wrote the manifest and nothing else
+        if shard or had_manifest or not folder.is_dir():
+            return
+        if not {p.name for p in folder.iterdir()} - before - {MANIFEST, ".lock"}:
+            (folder / MANIFEST).unlink(missing_ok=True)
+            if not existed:
+                (folder / ".lock").unlink(missing_ok=True)
+                folder.rmdir()
+
+    if shard:
+        folder.mkdir(parents=True, exist_ok=True)
+        # shards started together queue for the manifest check (a second or so) instead of failing
+        with _held_lock(folder / ".lock", f"{folder} is being written by another process", wait=30):
+            check_or_write(folder, settings, what, overwrite)
+        with _held_lock(folder / f".lock.shard-{shard.replace('/', '-of-')}",
+                        f"{folder} is being written by another process of shard {shard}"):
+            yield folder
+        return
+    with claimed(folder, settings, what, overwrite):
+        try:
+            yield folder
+        except BaseException:
+            undo()
+            raise
+
+
+@contextlib.contextmanager
+def _held_lock(path: Path, busy: str, wait: float = 0):
+    """Hold an exclusive lock on ``path``; ConfigError(``busy`` ...) when it is still taken after ``wait`` s."""
+    import fcntl
+    import time
+
+    from .errors import ConfigError
+
+    deadline = time.monotonic() + wait
+    with open(path, "w") as lock:
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise ConfigError(f"{busy}; wait for it or use another output folder") from None
+                time.sleep(0.1)
+        yield
 
 
 @contextlib.contextmanager

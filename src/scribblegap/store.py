@@ -8,6 +8,8 @@ with 0 for classes that were not stored, renormalised to sum to one.
 """
 from __future__ import annotations
 
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -39,18 +41,41 @@ def save_probs(path, probs: np.ndarray, labels: LabelSpace, min_prob: float = 1 
     return path.stat().st_size
 
 
-def load_probs(path, labels: LabelSpace) -> np.ndarray:
-    """``(K, H, W) float32`` over ``labels.keep``; stored classes outside the label space are dropped."""
+def load_probs(path, labels: LabelSpace, shape: tuple[int, int] | None = None) -> np.ndarray:
+    """``(K, H, W) float32`` over ``labels.keep``; stored classes outside the label space are dropped.
+
+    ``shape``: the ``(H, W)`` of the image the store belongs to, when known.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "probability file is missing")
+    with open(path, "rb") as f:
+        magic = f.read(4)
+    if magic != b"PK\x03\x04":  # np.load would try to unpickle anything that is not a zip or .npy
+        raise DataError(path, "not a readable probability store (" + ("the file is empty)" if not magic
+                                                                     else "not an .npz zip archive)"))
     try:
         with np.load(path) as z:
             classes, q = z["classes"], z["probs"]
-    except (OSError, ValueError, KeyError, EOFError) as exc:
-        raise DataError(path, f"not a readable probability store ({exc})") from None
+    except KeyError as exc:
+        raise DataError(path, f"not a probability store (no array {exc})") from None
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, AttributeError) as exc:
+        # a truncated or corrupt zip, a bad zlib stream, or not an .npz at all
+        kind = type(exc).__name__
+        kind = kind if type(exc).__module__ == "builtins" else f"{type(exc).__module__}.{kind}"
+        raise DataError(path, f"not a readable probability store ({kind}: {exc})") from None
+    if classes.ndim != 1 or classes.dtype.kind not in "iu":
+        raise DataError(path, f"class ids must be a 1-D integer array, got {classes.dtype} {classes.shape}")
+    if classes.size and (classes.min() < 0 or classes.max() > 254):
+        raise DataError(path, f"class ids outside 0-254: {sorted(set(classes.tolist()))[:10]}")
+    if len(np.unique(classes)) != len(classes):
+        raise DataError(path, f"class ids are repeated: {classes.tolist()[:20]}")
+    if q.dtype != np.uint8:
+        raise DataError(path, f"probabilities must be uint8 (probability x 255), got {q.dtype}")
     if q.ndim != 3 or len(classes) != q.shape[0]:
         raise DataError(path, f"inconsistent store: {len(classes)} classes for probs of shape {q.shape}")
+    if shape is not None and q.shape[1:] != tuple(shape):
+        raise DataError(path, f"size {q.shape[2]}x{q.shape[1]} differs from its image {shape[1]}x{shape[0]}")
     out = np.zeros((labels.num_classes,) + q.shape[1:], dtype=np.float32)
     index = labels.index_lut[classes]
     for channel, k in enumerate(index):

@@ -5,8 +5,8 @@ For each image ``<out>/<id>.npz`` (:func:`scribblegap.store.save_probs`) is writ
 whose two files exist is skipped, so an interrupted run continues where it stopped. ``<out>/run.json``
 records the method, its full parameters, counts and per-image seconds and store bytes (a sharded run
 writes ``run.shard-K-of-N.json`` instead, so that shards on several machines never overwrite each
-other's record). A folder holding a run of another method or other parameters is refused rather than
-mixed.
+other's record). ``<out>/manifest.json`` holds the settings: a folder holding a run of another method,
+other parameters, data or weak labels is refused before the first file rather than mixed.
 """
 from __future__ import annotations
 
@@ -50,16 +50,29 @@ def _process(key: str, ds, weak_labels, method: str, out_dir: Path, params: dict
 
 
 def _load_record(path: Path, method: str, params: dict) -> dict:
+    """The per-image entries of an earlier run's record. The manifest has checked the settings; the
+    record's own method and parameters are checked too, for folders made before there were manifests."""
     if not path.is_file():
         return {}
     try:
         record = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(path, f"run record does not parse ({exc}); delete it to start over") from None
+    images = record.get("images", {}) if isinstance(record, dict) else None
+    if not isinstance(images, dict):
+        raise DataError(path, "run record has no 'images' table; delete it to start over")
     if record.get("method") != method or record.get("params") != params:
-        raise ConfigError(f"{path.parent} holds a run of {record.get('method')!r} with parameters "
-                          f"{record.get('params')}; write {method!r} {params} to another --out folder")
-    return record.get("images", {})
+        raise ConfigError(f"{path.parent} holds a run of {record.get('method')!r} with other parameters "
+                          f"({path.name}); use another output folder or delete this one")
+    return images
+
+
+def run_settings(ds, weak_labels, method: str, full_params: dict) -> dict:
+    """What decides a local annotator's outputs: the manifest of its folder."""
+    from ..data.base import data_settings
+    from ..scribbles.sources import weak_settings
+
+    return {"method": method, "params": full_params, "labels": weak_settings(weak_labels), **data_settings(ds)}
 
 
 def _mean(values):
@@ -68,23 +81,35 @@ def _mean(values):
 
 
 def run_local(ds, weak_labels, method: str, out_dir, workers: int = 1, shard: str | None = None,
-              progress: bool = True, **params) -> dict:
+              progress: bool = True, overwrite: bool = False, **params) -> dict:
     """Predict every image of ``ds`` (or of its shard ``"K/N"``) with ``method`` and write the results.
 
     ``weak_labels``: a :class:`scribblegap.scribbles.WeakLabels`. Returns the run record (also written
     as ``run.json``): method, params, data, counts (``images``, ``computed`` now, ``skipped`` as already
     done, ``no_labels``, ``one_class``), ``seconds_per_image`` (mean model time, without file I/O) and
-    ``bytes_per_image`` (mean probability-store size) over every image of the record.
+    ``bytes_per_image`` (mean probability-store size) over every image of the record. The folder's
+    ``manifest.json`` (method, parameters, data, weak labels) is checked before the first file:
+    another method or other settings are refused (``overwrite`` replaces the folder's contents).
+    A run that stops on an error records only the images it finished (no record when none).
     """
+    from ..io import claimed_folder
+
     check_params(method, params)
-    full_params = {**method_defaults(method), **params}
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    record_path = run_file(out_dir, shard)
+    if workers < 1:
+        raise ConfigError(f"workers must be >= 1, got {workers}")
     # JSON round trip so that tuples and numpy scalars compare equal to what a previous run stored
-    full_params = json.loads(json.dumps(full_params, default=float))
-    images = _load_record(record_path, method, full_params)
+    full_params = json.loads(json.dumps({**method_defaults(method), **params}, default=float))
     keys = shard_items(list(ds.ids), shard)
+    out_dir = Path(out_dir)
+    record_path = run_file(out_dir, shard)
+    with claimed_folder(out_dir, run_settings(ds, weak_labels, method, full_params), "local annotator output",
+                        overwrite, shard):
+        return _run(ds, weak_labels, method, out_dir, keys, record_path, full_params, params, workers, shard,
+                    progress)
+
+
+def _run(ds, weak_labels, method, out_dir, keys, record_path, full_params, params, workers, shard, progress):
+    images = _load_record(record_path, method, full_params)
     todo = [k for k in keys if not is_done(out_dir, k)]
     for k in set(keys) - set(todo) - set(images):
         # finished by a run interrupted before it recorded them: the size is known, the time is not
@@ -116,6 +141,8 @@ def run_local(ds, weak_labels, method: str, out_dir, workers: int = 1, shard: st
             computed += 1
             if computed % 50 == 0:
                 record(False)
-    finally:
-        rec = record(True)
-    return rec
+    except BaseException:
+        if images:  # keep what the finished images cost; a run that finished none leaves no record
+            record(False)
+        raise
+    return record(True)

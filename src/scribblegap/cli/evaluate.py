@@ -2,16 +2,17 @@ HELP = "evaluate a trained run: mIoU, per-class IoU, pixel accuracy (optionally 
 
 
 def add_arguments(p):
-    from .common import add_data_arguments
+    from .common import add_data_arguments, out_file, positive_int
 
     p.add_argument("--checkpoint", required=True, help="run folder or checkpoint.pt")
     add_data_arguments(p, split="val")
     p.add_argument("--crf", action="store_true", help="also score after the dense CRF")
-    p.add_argument("--workers", type=int, default=None, help="processes for the CRF (default: all cores)")
-    p.add_argument("--json", default=None, help="write the scores here")
+    p.add_argument("--workers", type=positive_int, default=None, help="processes for the CRF (default: all cores)")
+    p.add_argument("--json", default=None, type=out_file, help="write the scores here")
     p.add_argument("--record", default=None, metavar="KEY",
                    help="add this run under KEY (F, B, W, ...) in --summary, with mean and std over runs")
-    p.add_argument("--summary", default=None, help="results file for --record (results/<data>/summary.json)")
+    p.add_argument("--summary", default=None, type=out_file,
+                   help="results file for --record (results/<data>/summary.json)")
 
 
 def main(args):
@@ -20,12 +21,11 @@ def main(args):
     from ..crf import DenseCRF
     from ..io import write_json
     from ..parallel import default_workers
-    from ..predict import evaluate_model
+    from ..predict import evaluate_model, load_model
     from ..provenance import describe
-    from ..train import load_trained
     from .common import open_data
 
-    model, config = load_trained(args.checkpoint)
+    model, config = load_model(args.checkpoint)
     data = open_data(args)
     scores = evaluate_model(model, data, config.base_size, crf=DenseCRF() if args.crf else None,
                             crf_workers=args.workers or default_workers())

@@ -2,21 +2,22 @@ HELP = "fuse local and global annotator probabilities (weighted mean by default)
 
 
 def add_arguments(p):
-    from .common import add_data_arguments
+    from .common import add_data_arguments, confidence, out_folder, positive_int, unit_interval
 
     p.add_argument("--local", required=True, help="folder of the local annotator's <id>.npz")
     p.add_argument("--global", dest="global_dir", required=True, help="folder of the global annotator's <id>.npz")
     add_data_arguments(p)
     p.add_argument("--labels", default=None,
                    help="the weak labels (folder or points): their pixels keep their label")
-    p.add_argument("--out", required=True, help="folder for fused <id>.npz and <id>.png")
+    p.add_argument("--out", required=True, type=out_folder, help="folder for fused <id>.npz and <id>.png")
+    p.add_argument("--overwrite", action="store_true", help="replace labels fused with other settings in --out")
     p.add_argument("--mode", default="mean", choices=["mean", "product", "max"])
-    p.add_argument("--weight", type=float, default=0.5, help="the local annotator's weight")
+    p.add_argument("--weight", type=unit_interval, default=0.5, help="the local annotator's weight")
     p.add_argument("--crf", action="store_true", help="regularise the fused probabilities with the dense CRF")
     p.add_argument("--superpixels", action="store_true", help="regularise by averaging inside SLIC superpixels")
-    p.add_argument("--threshold", type=float, default=None,
+    p.add_argument("--threshold", type=confidence, default=None,
                    help="pixels whose fused confidence is below this become ignore (255)")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
     p.add_argument("--shard", default=None, help="K/N: process every N-th image from the K-th")
 
 
@@ -34,5 +35,5 @@ def main(args):
                           weak=WeakLabels(args.labels) if args.labels else None, weight=args.weight,
                           mode=args.mode, regularisation="crf" if args.crf else "superpixels" if args.superpixels
                           else None, threshold=args.threshold, workers=args.workers or default_workers(),
-                          shard=args.shard)
+                          shard=args.shard, overwrite=args.overwrite)
     print(f"fused {record['computed']} images into {args.out} ({record['images'] - record['computed']} already there)")

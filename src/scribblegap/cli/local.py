@@ -2,7 +2,7 @@ HELP = "fit a local annotator model on each image's weak labels; write label map
 
 
 def add_arguments(p):
-    from .common import add_data_arguments
+    from .common import add_data_arguments, out_folder, positive_int
 
     add_data_arguments(p)
     p.add_argument("--labels", required=True,
@@ -10,8 +10,10 @@ def add_arguments(p):
                         "<id>.png / <id>.xml scribbles, or 'full'")
     p.add_argument("--method", required=True,
                    help="gmm, gmm-crf, crf, random-walker, superpixels, pixel-classifier, pixel-classifier-crf")
-    p.add_argument("--out", required=True, help="output folder for <id>.png, <id>.npz and run.json")
-    p.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    p.add_argument("--out", required=True, type=out_folder,
+                   help="output folder for <id>.png, <id>.npz and run.json")
+    p.add_argument("--overwrite", action="store_true", help="replace a run of other settings in --out")
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
     p.add_argument("--shard", default=None, help="K/N: process every N-th image starting at the K-th")
     p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                    help="method parameter (repeatable); values are read as JSON when they parse, "
@@ -48,8 +50,8 @@ def main(args):
     ds = open_data(args)
     params = parse_params(args.param)
     workers = args.workers or default_workers()
-    rec = run_local(ds, WeakLabels(args.labels, clip=args.clip), args.method, args.out, workers=workers, shard=args.shard,
-                    **params)
+    rec = run_local(ds, WeakLabels(args.labels, clip=args.clip), args.method, args.out, workers=workers,
+                    shard=args.shard, overwrite=args.overwrite, **params)
     c = rec["counts"]
     sec = rec["seconds_per_image"]
     size = rec["bytes_per_image"]

@@ -2,16 +2,18 @@ HELP = "simulate scribbles from dense masks at a pixel budget (one <id>.png per 
 
 
 def add_arguments(p):
-    from .common import add_data_arguments
+    from .common import add_data_arguments, fraction, non_negative_int, out_folder, positive_float, positive_int
 
     add_data_arguments(p)
-    p.add_argument("--budget", type=float, default=0.03,
+    p.add_argument("--budget", type=fraction, default=0.03,
                    help="target fraction of labelled pixels (0.03: human-like, ScribbleSup)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (same seed: byte-identical files)")
-    p.add_argument("--width", type=float, default=3,
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (same seed: byte-identical files)")
+    p.add_argument("--width", type=positive_float, default=3,
                    help="pen width in pixels (at or below the default budget; wider above it)")
-    p.add_argument("--out", required=True, help="output folder (resumable: existing <id>.png are kept)")
-    p.add_argument("--workers", type=int, default=1, help="processes")
+    p.add_argument("--out", required=True, type=out_folder,
+                   help="output folder (resumable: existing <id>.png are kept)")
+    p.add_argument("--overwrite", action="store_true", help="replace scribbles of other settings in --out")
+    p.add_argument("--workers", type=positive_int, default=1, help="processes")
     p.add_argument("--set", dest="options", action="append", default=[], metavar="NAME=VALUE",
                    help="a simulator option (see SimulatorOptions), e.g. --set area_exponent=0.5")
 
@@ -34,7 +36,7 @@ def main(args):
 
     ds = open_data(args)
     stats = simulate_dataset(ds, args.out, budget=args.budget, seed=args.seed, width=args.width,
-                             workers=args.workers, **parse_options(args.options))
+                             workers=args.workers, overwrite=args.overwrite, **parse_options(args.options))
     b = stats["budget"]
     touched = stats["statistics"]["objects_touched"]["larger_than_1_percent"]
     dis = stats["statistics"]["disagreement"]

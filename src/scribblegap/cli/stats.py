@@ -2,19 +2,19 @@ HELP = "statistics of a weak-label source (scribble folder, points) against the 
 
 
 def add_arguments(p):
-    from .common import add_data_arguments
+    from .common import add_data_arguments, out_file, positive_float, positive_int
 
     add_data_arguments(p)
     p.add_argument("--labels", required=True,
                    help="weak labels: 'points' (the data set's points.json), a points .json, or a folder "
                         "of <id>.png / <id>.xml scribbles")
-    p.add_argument("--out", required=True, help="statistics JSON to write")
-    p.add_argument("--width", type=float, default=3, help="pen width for rasterising XML scribbles")
+    p.add_argument("--out", required=True, type=out_file, help="statistics JSON to write")
+    p.add_argument("--width", type=positive_float, default=3, help="pen width for rasterising XML scribbles")
     p.add_argument("--clip", action="store_true",
                    help="move points / scribble points lying outside their image onto its border instead of "
                         "failing (VOC12-mini's points.json has a few on the far edge)")
-    p.add_argument("--figure", default=None, help="also draw the statistics into this PNG")
-    p.add_argument("--workers", type=int, default=1, help="processes")
+    p.add_argument("--figure", default=None, type=out_file, help="also draw the statistics into this PNG")
+    p.add_argument("--workers", type=positive_int, default=1, help="processes")
 
 
 def main(args):

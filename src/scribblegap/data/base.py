@@ -68,3 +68,14 @@ class SegmentationData(Dataset):
 
     def _read_mask(self, key: str, shape) -> np.ndarray:
         raise NotImplementedError
+
+
+def data_settings(dataset) -> dict:
+    """What identifies a data set's outputs in a manifest: its name, split and kept classes (and the
+    generator's knobs for the procedural scenes). Not how many images (``--limit``, the scenes' ``n_train``
+    and ``n_val``): an image's output does not depend on how many others are processed."""
+    out = {"data": dataset.name, "split": dataset.split, "classes": list(dataset.labels.keep)}
+    config = getattr(dataset, "config", None)
+    if config is not None and hasattr(config, "to_dict"):
+        out["scenes"] = {k: v for k, v in config.to_dict().items() if k not in ("n_train", "n_val")}
+    return out

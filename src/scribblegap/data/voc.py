@@ -5,19 +5,41 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from ..errors import DataError
-from ..io import read_image, read_label_png
+from ..io import read_image, read_label_png, verified_image_shape
 from .base import SegmentationData
 from .labels import VOC_CLASSES, LabelSpace
 
 
 def read_split(root: str | Path, split: str) -> list[str]:
+    """The image ids of ``ImageSets/Segmentation/<split>.txt`` (first word of each non-empty line).
+
+    Ids become file names under every output folder, so each must be a plain name, listed once.
+    """
     path = Path(root) / "ImageSets" / "Segmentation" / f"{split}.txt"
-    if not path.is_file():
+    if not path.exists():
         raise DataError(path, f"split file for {split!r} is missing")
-    ids = [line.strip().split()[0] for line in path.read_text().splitlines() if line.strip()]
+    if not path.is_file():
+        raise DataError(path, "split file is not a regular file")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise DataError(path, f"cannot read split file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(path, f"split file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                              f"{exc.start})") from None
+    ids, line_of = [], {}
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        key = line.split()[0]
+        if key.startswith(".") or any(c in key for c in "/\\\0") or ".." in key:
+            raise DataError(path, f"line {number}: image id {key!r} is not a plain file name")
+        if key in line_of:
+            raise DataError(path, f"image id {key!r} is listed twice (lines {line_of[key]} and {number})")
+        line_of[key] = number
+        ids.append(key)
     if not ids:
         raise DataError(path, "split file lists no images")
     return ids
@@ -66,11 +88,7 @@ _VALID = LabelSpace.create(VOC_CLASSES).valid_values()
 
 @lru_cache(maxsize=16384)
 def _jpeg_shape(path: Path) -> tuple[int, int]:
-    """(H, W) from the header alone (cheap); a missing or unreadable file raises DataError."""
-    if not path.is_file():
-        raise DataError(path, "image file is missing")
-    try:
-        with Image.open(path) as im:
-            return im.size[1], im.size[0]
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise DataError(path, f"cannot decode image ({exc})") from None
+    """(H, W) of an image that decodes completely (cached); a missing, truncated or corrupt file raises
+    DataError. Every path that writes outputs from a mask asks for this shape, so no output is ever made
+    for an image that cannot be read."""
+    return verified_image_shape(path)

@@ -54,10 +54,13 @@ def read_scribble_xml(path, image_shape: tuple[int, int] | None = None, names=VO
     except ET.ParseError as exc:
         raise DataError(path, f"XML does not parse ({exc})") from None
     try:
-        width = int(float(root.findtext("size/width")))
-        height = int(float(root.findtext("size/height")))
+        width, height = (float(root.findtext(f"size/{n}")) for n in ("width", "height"))
     except (TypeError, ValueError):
         raise DataError(path, "missing or non-numeric <size><width/><height/>") from None
+    if not all(np.isfinite(v) and v >= 1 and v == int(v) for v in (width, height)):
+        raise DataError(path, f"<size> must be positive whole numbers of pixels, got width {width:g}, "
+                              f"height {height:g}")
+    width, height = int(width), int(height)
     if image_shape is not None and (height, width) != tuple(image_shape):
         raise DataError(path, f"declares size {width}x{height} but its image is "
                               f"{image_shape[1]}x{image_shape[0]}")
@@ -74,6 +77,10 @@ def read_scribble_xml(path, image_shape: tuple[int, int] | None = None, names=VO
             raise DataError(path, f"scribble {k} has a point without numeric <X>/<Y>") from None
         if len(pts) == 0:
             continue
+        finite = np.isfinite(pts).all(1)
+        if not finite.all():
+            x, y = pts[np.argmin(finite)]
+            raise DataError(path, f"scribble {k} ({tag}) has a non-finite point ({x:g}, {y:g})")
         outside = (pts[:, 0] < 0) | (pts[:, 0] > width - 1) | (pts[:, 1] < 0) | (pts[:, 1] > height - 1)
         if outside.any():
             if not clip:
@@ -157,16 +164,28 @@ def read_points(path) -> dict[str, list[Point]]:
         raise DataError(path, "expected an object {image id: [points]}")
     out = {}
     for key, entries in raw.items():
-        pts = []
-        for k, e in enumerate(entries):
-            try:
-                pts.append(Point(float(e["x"]), float(e["y"]), int(e["cls"]),
-                                 None if e.get("rank") is None else int(e["rank"]),
-                                 {a: b for a, b in e.items() if a not in ("x", "y", "cls", "rank")}))
-            except (KeyError, TypeError, ValueError):
-                raise DataError(path, f"{key}: point {k} lacks numeric x, y and cls") from None
-        out[key] = pts
+        if not isinstance(entries, list):
+            raise DataError(path, f"{key}: expected a list of points, got {type(entries).__name__}")
+        out[key] = [_point(path, key, k, e) for k, e in enumerate(entries)]
     return out
+
+
+def _point(path, key: str, k: int, e) -> Point:
+    """One ``points.json`` entry, checked: finite coordinates and whole-number class ids."""
+    if not isinstance(e, dict):
+        raise DataError(path, f"{key}: point {k} is a {type(e).__name__}, not an object with x, y and cls")
+    try:
+        x, y, cls = float(e["x"]), float(e["y"]), float(e["cls"])
+        rank = None if e.get("rank") is None else float(e["rank"])
+    except (KeyError, TypeError, ValueError):
+        raise DataError(path, f"{key}: point {k} lacks numeric x, y and cls") from None
+    if not (np.isfinite(x) and np.isfinite(y)):
+        raise DataError(path, f"{key}: point {k} has non-finite coordinates ({x:g}, {y:g})")
+    for name, v in (("class id", cls), ("rank", rank)):
+        if v is not None and not (np.isfinite(v) and v == int(v)):
+            raise DataError(path, f"{key}: point {k} has {name} {v:g}, not a whole number")
+    return Point(x, y, int(cls), None if rank is None else int(rank),
+                 {a: b for a, b in e.items() if a not in ("x", "y", "cls", "rank")})
 
 
 def points_to_labels(points: list[Point], shape: tuple[int, int], radius: float = 0,
@@ -177,6 +196,8 @@ def points_to_labels(points: list[Point], shape: tuple[int, int], radius: float 
     for k, p in enumerate(points):
         if not 0 <= p.cls < num_classes:
             raise DataError(source, f"point {k} has class id {p.cls} outside 0-{num_classes - 1}")
+        if not (np.isfinite(p.x) and np.isfinite(p.y)):
+            raise DataError(source, f"point {k} has non-finite coordinates ({p.x:g}, {p.y:g})")
         r, c = int(np.floor(p.y)), int(np.floor(p.x))
         if not (0 <= r < h and 0 <= c < w):
             if not clip:

@@ -24,7 +24,6 @@ only on its mask, the settings and its id, never on which other images are simul
 """
 from __future__ import annotations
 
-import json
 import zlib
 from dataclasses import asdict, dataclass, fields
 from functools import partial
@@ -116,7 +115,7 @@ class Simulation:
 def check_budget(budget: float, width: float) -> None:
     if not (isinstance(budget, (int, float, np.floating)) and 0 < budget < 1):
         raise ConfigError(f"budget must be a fraction of the pixels in (0, 1), got {budget!r}")
-    if not (isinstance(width, (int, float, np.floating)) and width >= 1):
+    if not (isinstance(width, (int, float, np.floating)) and 1 <= width < float("inf")):
         raise ConfigError(f"scribble width must be >= 1 px, got {width!r}")
 
 
@@ -606,39 +605,62 @@ def _simulate_one(dataset, out_dir: Path, budget, seed, width, options, key):
 
 
 def simulation_parameters(dataset, budget, seed, width, options: SimulatorOptions) -> dict:
-    return {"data": dataset.name, "split": dataset.split, "classes": list(dataset.labels.keep),
-            "budget": float(budget), "seed": int(seed), "width": float(width),
+    from ..data.base import data_settings
+
+    return {**data_settings(dataset), "budget": float(budget), "seed": int(seed), "width": float(width),
             "effective_width": effective_width(width, budget, options),
             "options": asdict(options), "simulator_version": SIMULATOR_VERSION}
 
 
+def check_seed(seed) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be a whole number >= 0, got {seed!r}")
+
+
 def simulate_dataset(ds, out_dir, budget: float = DEFAULT_BUDGET, seed: int = 0, width: float = DEFAULT_WIDTH,
-                     workers: int = 1, progress: bool = True, **options) -> dict:
+                     workers: int = 1, progress: bool = True, overwrite: bool = False, **options) -> dict:
     """Simulate every image of ``ds`` into ``out_dir/<id>.png`` and write ``out_dir/stats.json``.
 
-    Resumable: existing PNGs are kept (and measured). ``out_dir/simulation.json`` records the settings;
-    resuming into a folder made with other settings is refused. Returns the statistics written.
+    Resumable: existing PNGs are kept (and measured). ``out_dir/manifest.json`` records the settings
+    before the first file; resuming into a folder made with other settings is refused (``overwrite``
+    replaces its contents instead), and the folder's lock stops a second process at once.
+    ``stats.json`` is written only when every image is done. Returns the statistics written.
     """
-    from ..io import write_json
-    from ..parallel import map_images
-    from .statistics import merge_records, summarize
+    from ..io import claimed_folder
 
     opts = SimulatorOptions.create(options)
     check_budget(budget, width)
+    check_seed(seed)
+    if not ds.ids:
+        raise ConfigError("no images to simulate")
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     params = simulation_parameters(ds, budget, seed, width, opts)
-    params_path = out_dir / "simulation.json"
-    if params_path.is_file():
-        try:
-            old = json.loads(params_path.read_text())
-        except json.JSONDecodeError:
-            old = None
-        if old != json.loads(json.dumps(params)):
-            raise ConfigError(f"{out_dir} holds scribbles simulated with other settings ({params_path}); "
-                              f"choose another output folder or delete it")
-    else:
-        write_json(params_path, params)
+    with claimed_folder(out_dir, params, "scribbles", overwrite):
+        _check_legacy_record(out_dir, params)
+        return _simulate_all(ds, out_dir, budget, seed, width, opts, workers, progress, params)
+
+
+def _check_legacy_record(out_dir: Path, params: dict) -> None:
+    """Folders simulated before there were manifests hold their settings in ``simulation.json``."""
+    import json
+
+    path = out_dir / "simulation.json"
+    if not path.is_file():
+        return
+    try:
+        old = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        old = None
+    new = json.loads(json.dumps(params))
+    if not isinstance(old, dict) or any(old[k] != new[k] for k in set(old) & set(new)):
+        raise ConfigError(f"{out_dir} holds scribbles simulated with other settings ({path}); choose another "
+                          "output folder or delete it")
+
+
+def _simulate_all(ds, out_dir, budget, seed, width, opts, workers, progress, params) -> dict:
+    from ..io import write_json
+    from ..parallel import map_images
+    from .statistics import merge_records, summarize
 
     fn = partial(_simulate_one, ds, out_dir, budget, seed, width, opts)
     total = merge_records(map_images(fn, ds.ids, workers=workers, desc=f"simulate {ds.split}",

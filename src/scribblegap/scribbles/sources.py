@@ -61,3 +61,12 @@ class WeakLabels:
 
     def __repr__(self) -> str:
         return f"WeakLabels({self.spec!r}, kind={self.kind})"
+
+
+def weak_settings(weak) -> dict | None:
+    """What decides the maps of a weak-label source, for the manifests of the folders made from it."""
+    if weak is None:
+        return None
+    if isinstance(weak, WeakLabels):
+        return {"spec": weak.spec, "width": weak.width, "point_radius": weak.point_radius, "clip": weak.clip}
+    return {"repr": repr(weak)}
