@@ -30,3 +30,49 @@ def test_shards_partition_the_items():
     assert parse_shard(None) == (0, 1)
     with pytest.raises(ConfigError):
         parse_shard("3/3")
+
+
+CHILD = """
+import os, sys, time
+from scribblegap.parallel import map_images
+
+def slow(i):
+    print(os.getpid(), flush=True)
+    time.sleep(60)
+
+if __name__ == "__main__":
+    list(map_images(slow, range(2), workers=2, progress=False))
+"""
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"  # a zombie has died
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return os.path.exists(f"/proc/{pid}")
+
+
+def test_workers_die_with_a_killed_parent(tmp_path):
+    """kill -9 of a command running per-image workers leaves none of them behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    workers = [int(parent.stdout.readline()) for _ in range(2)]
+    assert all(_alive(pid) for pid in workers)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    deadline = time.time() + 10
+    while time.time() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in workers)

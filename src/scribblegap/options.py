@@ -88,15 +88,3 @@ class Preset:
     def describe(self) -> str:
         return ", ".join(f"{k}={v!r}" for k, v in self.changes.items()) or "the defaults"
 
-
-def positive_int(text: str) -> int:
-    """An argparse ``type``: an integer >= 1 (argparse prints the message as one ``error:`` line)."""
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value

@@ -132,10 +132,10 @@ class Pipeline:
 
     def predict_global(self, run: Path, tag: str) -> Path:
         from .predict import predict_dataset
-        from .train import load_trained
+        from .predict import load_model
 
         out = self.layout.global_(tag, run)
-        model, tcfg = load_trained(run)
+        model, tcfg = load_model(run)
         self._timed(f"global {tag} {run.name}", predict_dataset, model, self.dataset("train"), out, tcfg.base_size,
                     progress=self.config.progress)
         return out
@@ -172,7 +172,7 @@ class Pipeline:
         from .provenance import describe
         from .results import load_summary, record_run, run_record
         from .runs import RECORD
-        from .train import load_trained
+        from .predict import load_model
 
         summary = summary or self.layout.summary
         existing = load_summary(summary).get(key, {}).get("runs", [])
@@ -181,7 +181,7 @@ class Pipeline:
                 and r.get("train_seconds") == trained.get("train_seconds")]  # the same training, scored before
         if mine and (not crf or mine[0].get("miou_crf") is not None):
             return mine[0]
-        model, tcfg = load_trained(run)
+        model, tcfg = load_model(run)
         scores = self._timed(f"evaluate {run.name}", evaluate_model, model, self.dataset("val"), tcfg.base_size,
                              crf=DenseCRF() if crf else None, crf_workers=self.workers, progress=False)
         record = run_record(run, scores, describe())
@@ -331,10 +331,10 @@ class Pipeline:
         nearest object boundary. Written to ``results/<name>/boundary.json`` (first seed)."""
         from .boundary import boundary_profile
         from .io import write_json
-        from .train import load_trained
+        from .predict import load_model
 
         seed = self.config.seeds[0]
-        models = {key: load_trained(self.layout.run(key, seed))[0] for key in ("F", "B", "W")
+        models = {key: load_model(self.layout.run(key, seed))[0] for key in ("F", "B", "W")
                   if (self.layout.run(key, seed) / "run.json").is_file()}
         if not {"F", "B"} <= set(models):
             raise ConfigError("the boundary stage needs trained F and B runs (stage chain first)")

@@ -82,7 +82,7 @@ class TrainConfig:
         positive = ("iters", "batch_size", "crop_size", "checkpoint_every", "log_every", "lr", "head_lr_mult",
                     "rloss_sigma_rgb", "rloss_sigma_xy", "rloss_scale", "bn_momentum")
         non_negative = ("weight_decay", "momentum", "poly_power", "warmup_iters", "eval_every", "rloss_weight",
-                        "workers")
+                        "workers", "seed")
         for name in positive + non_negative:
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0 \

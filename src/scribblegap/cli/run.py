@@ -3,8 +3,7 @@ HELP = "run the whole chain (simulate, local, global, fuse + CRF, retrain, evalu
 
 def add_arguments(p):
     from ..configs import CONFIGS, STAGES
-    from ..options import positive_int
-    from .common import add_set_argument
+    from .common import add_set_argument, positive_int
 
     p.add_argument("--config", default="default",
                    help=f"a named config ({', '.join(CONFIGS)}; `--show` prints one) or a .json file of "

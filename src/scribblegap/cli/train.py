@@ -3,7 +3,7 @@ HELP = "train a segmentation network (F: --labels full, B: --labels scribbles, W
 
 def add_arguments(p):
     from ..presets import PRESETS
-    from .common import add_data_arguments, add_set_argument
+    from .common import add_data_arguments, add_set_argument, non_negative_int, out_folder, positive_int
 
     p.add_argument("--preset", default="cpu-fast", help=f"training preset: {', '.join(PRESETS)}")
     add_data_arguments(p)
@@ -13,12 +13,12 @@ def add_arguments(p):
                    help="train on the <id>.npz probabilities of --labels DIR (soft cross-entropy)")
     p.add_argument("--point-radius", type=float, default=0, help="grow each click into a disc (pixels)")
     p.add_argument("--clip", action="store_true", help="move weak labels outside the image onto its border")
-    p.add_argument("--out", required=True, help="run folder (checkpoint.pt, log.jsonl, run.json)")
+    p.add_argument("--out", required=True, type=out_folder, help="run folder (checkpoint.pt, log.jsonl, run.json)")
     p.add_argument("--val-split", default="val", help="split evaluated during and after training ('' for none)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--overwrite", action="store_true", help="replace a run of other settings in --out")
-    p.add_argument("--seed", type=int, default=None, help="random seed (the preset's --set seed=...)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (--set threads=...)")
+    p.add_argument("--seed", type=non_negative_int, default=None, help="random seed (the preset's --set seed=...)")
+    p.add_argument("--threads", type=positive_int, default=None, help="torch CPU threads (--set threads=...)")
     add_set_argument(p, "a training setting of TrainConfig, e.g. --set iters=800 --set init=imagenet")
 
 
