@@ -125,8 +125,8 @@ class Pipeline:
             if "evaluate" in self.config.stages and key in SCORED:
                 self.evaluate_run(key, Path(spec.out))
 
-        train_runs(specs, parallel=self.config.parallel_runs, threads=max(1, self.workers // self.config.parallel_runs),
-                   on_done=done, log=lambda m: self.log(f"[{self.config.name}] {m}"))
+        train_runs(specs, parallel=self.config.parallel_runs, cores=self.workers, on_done=done,
+                   log=lambda m: self.log(f"[{self.config.name}] {m}"))
         if trained:
             self.timings["training wall"] = self.timings.get("training wall", 0) + round(time.perf_counter() - start, 1)
 
@@ -291,26 +291,35 @@ class Pipeline:
 
     def budget_curve(self) -> None:
         """B and W at each simulated budget (seed ``budget_seed``), F as the reference line. At the config's
-        own budget the main chain's B and W are reused."""
+        own budget the main chain's B and W are reused. Every budget's B trains in one batch, then every W,
+        so two runs share the cores."""
         from .results import update_value
 
-        seed = self.config.budget_seed
+        seed, cfg = self.config.budget_seed, self.config
         side = self.layout.side_file("budget_runs")
         self.train([self.run_spec("F", "full", seed)])
         f = self.evaluate_run("F", self.layout.run("F", seed), crf=False, summary=side)
         update_value(self.layout.summary, "budget_curve", "F", {"miou": f["miou"], "run_id": f["run_id"]})
-        # the default budget first: the main chain's outputs are reused
-        for budget in sorted(self.config.budgets, key=lambda b: (b != self.budget, b)):
+        points = []  # (budget, tag, scribbles, key suffix): the config's own budget first, its outputs are reused
+        for budget in sorted(cfg.budgets, key=lambda b: (b != self.budget, b)):
+            suffix = "" if budget == self.budget and not cfg.scribbles else f"@{budget:g}"
             tag = f"budget-{budget:g}"
-            scribbles = self.simulate(budget, tag)
-            suffix = "" if budget == self.budget and not self.config.scribbles else f"@{budget:g}"
-            chain = self.weak_chain(scribbles, tag, seeds=(seed,), key_suffix=suffix)
+            points.append((budget, tag, self.simulate(budget, tag), suffix))
+        self.train([self.run_spec(f"B{suffix}", scribbles, seed) for _, _, scribbles, suffix in points])
+        fused = {}
+        for budget, tag, scribbles, suffix in points:
+            local = self.local(scribbles, tag)
+            global_ = self.predict_global(self.layout.run(f"B{suffix}", seed), tag)
+            fused[budget] = self.fuse(local, global_, scribbles, tag, cfg.regularisation)
+        self.train([self.run_spec(f"W{suffix}", fused[budget], seed, soft=cfg.soft)
+                    for budget, _, _, suffix in points])
+        for budget, tag, scribbles, suffix in points:
             b = self.evaluate_run(f"B@{budget:g}", self.layout.run(f"B{suffix}", seed), crf=False, summary=side)
             w = self.evaluate_run(f"W@{budget:g}", self.layout.run(f"W{suffix}", seed), crf=False, summary=side)
             achieved = json.loads((scribbles / "stats.json").read_text())["budget"]["achieved_mean"]
             update_value(self.layout.summary, "budget_curve", f"{budget:g}", {
                 "budget": budget, "achieved": achieved, "B": b["miou"], "W": w["miou"],
-                "B_run": b["run_id"], "W_run": w["run_id"], "pseudo_labels": self.layout.relative(chain["fused"])})
+                "B_run": b["run_id"], "W_run": w["run_id"], "pseudo_labels": self.layout.relative(fused[budget])})
 
     def points(self) -> None:
         """The chain with the human clicks of ``points.json`` as the weak labels."""

@@ -164,9 +164,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         process.terminate()
 
 
-def train_runs(specs: list[RunSpec], parallel: int = 2, threads: int | None = None,
+def train_runs(specs: list[RunSpec], parallel: int = 2, cores: int | None = None,
                on_done: Callable[[RunSpec, dict], None] | None = None, log=print) -> dict[str, dict]:
-    """Train the unfinished runs of ``specs`` in spawned processes, ``parallel`` at a time.
+    """Train the unfinished runs of ``specs`` in spawned processes, ``parallel`` at a time, sharing ``cores``
+    (default: every core) as torch threads: one run alone gets them all.
 
     ``on_done(spec, record)`` is called in this process as each run finishes (the pipeline scores it there).
     Returns ``{run folder: record}`` for every spec. A failed run stops the others and raises, naming its log.
@@ -182,15 +183,15 @@ def train_runs(specs: list[RunSpec], parallel: int = 2, threads: int | None = No
     if not todo:
         return records
     parallel = max(1, min(parallel, len(todo)))
-    threads = threads or max(1, default_workers() // parallel)
+    threads = max(1, (cores or default_workers()) // parallel)
     pool = ProcessPoolExecutor(parallel, mp_context=mp.get_context("spawn"), initializer=_worker_start,
                                initargs=(threads,))
     try:
         pending = {}
         for spec in todo:
             pending[pool.submit(_train_in_worker, spec)] = spec
-            log(f"train {spec.out}: {spec.labels}{' (soft)' if spec.soft else ''}, {parallel} at a time, "
-                f"{threads} thread(s) each")
+        log(f"training {len(todo)} run(s), {parallel} at a time with {threads} thread(s) each: "
+            + ", ".join(Path(s.out).name for s in todo))
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
