@@ -121,7 +121,7 @@ def mini_run(tmp_path_factory, voc):
 
 def test_evaluate_refuses_a_checkpoint_of_other_classes(default_run, capsys, tmp_path):
     line = refused(capsys, ["evaluate", "--checkpoint", default_run, "--data", "default", "--classes", "background,sun",
-                            "--limit", "1", "--json", tmp_path / "scores.json"],
+                            "--limit", "1", "--out", tmp_path / "scores.json"],
                    default_run, "trained on 6 classes", "only in the checkpoint: ring, comb, spider, blob")
     assert "--classes background,sun,ring,comb,spider,blob" in line
     assert not (tmp_path / "scores.json").exists()
@@ -432,11 +432,11 @@ def test_local_refuses_another_method_before_its_first_file(voc, capsys, tmp_pat
     root, _ = voc
     out = tmp_path / "local"
     base = ["local", "--data", str(root), "--labels", "points", "--out", str(out), "--workers", "1"]
-    assert main(base + ["--method", "superpixels", "--param", "n_segments=20"]) == 0
+    assert main(base + ["--method", "superpixels", "--set", "n_segments=20"]) == 0
     before = {p: (out / p).read_bytes() for p in files_under(out)}
     capsys.readouterr()
     refused(capsys, base + ["--method", "gmm"], out, "other settings (method, params")
-    refused(capsys, base + ["--method", "superpixels", "--param", "n_segments=20", "--clip"], "labels.clip differ")
+    refused(capsys, base + ["--method", "superpixels", "--set", "n_segments=20", "--clip"], "labels.clip differ")
     assert {p: (out / p).read_bytes() for p in files_under(out)} == before
 
 
@@ -444,7 +444,7 @@ def test_sharded_local_runs_share_one_folder(voc, capsys, tmp_path):
     root, ids = voc
     out = tmp_path / "local"
     base = ["local", "--data", str(root), "--labels", "points", "--method", "superpixels", "--out", str(out),
-            "--workers", "1", "--param", "n_segments=20"]
+            "--workers", "1", "--set", "n_segments=20"]
     # shard 0 starts while another shard holds the folder's lock for its manifest check: it waits, then runs
     ready = threading.Event()
 

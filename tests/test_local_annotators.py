@@ -178,13 +178,13 @@ def test_cli_local(synthetic, capsys):
     out = tmp / "cli"
     code = cli_main(["local", "--data", "default", "--split", "train", "--limit", "4", "--labels",
                      str(weak.folder), "--method", "random-walker", "--out", str(out), "--workers", "1",
-                     "--param", "max_side=64", "--param", "beta=30", "--score"])
+                     "--set", "max_side=64", "--set", "beta=30", "--score"])
     assert code == 0
     text = capsys.readouterr().out
     assert "4 computed" in text and "mIoU" in text
     assert json.loads((out / "run.json").read_text())["params"]["beta"] == 30
     assert cli_main(["local", "--data", "default", "--labels", str(weak.folder), "--method", "gmm",
-                     "--out", str(out / "x"), "--param", "oops"]) == 2
+                     "--out", str(out / "x"), "--set", "oops"]) == 2
     assert "key=value" in capsys.readouterr().err
     assert cli_main(["local", "--data", "default", "--labels", str(tmp / "none"), "--method", "gmm",
                      "--out", str(out / "y")]) == 2

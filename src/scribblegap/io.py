@@ -17,7 +17,7 @@ from PIL import Image
 
 from .errors import DataError
 
-IGNORE = 255
+IGNORE = 255  # the label of unlabelled / void pixels everywhere in the package
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 

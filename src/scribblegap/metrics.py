@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-IGNORE = 255
+from .io import IGNORE  # noqa: F401 - re-exported: the ignore label of the targets
 
 
 class ConfusionMatrix:

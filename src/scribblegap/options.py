@@ -70,6 +70,15 @@ def typed_changes(cls, changes: dict, what: str = "setting") -> dict:
     return {k: _convert(v, _field_default(known[k]), k, what) for k, v in changes.items()}
 
 
+def typed_values(defaults: dict, changes: dict, what: str = "parameter") -> dict:
+    """Like :func:`typed_changes` for settings given as a dict of defaults (a function's keywords)."""
+    unknown = sorted(set(changes) - set(defaults))
+    if unknown:
+        raise ConfigError(f"unknown {what}{'s' * (len(unknown) > 1)} {', '.join(unknown)}; "
+                          f"known: {', '.join(defaults)}")
+    return {k: _convert(v, defaults[k], k, what) for k, v in changes.items()}
+
+
 def with_changes(obj, changes: dict, what: str = "setting"):
     """A copy of dataclass instance ``obj`` with text or JSON ``changes`` applied."""
     return replace(obj, **typed_changes(type(obj), changes, what))

@@ -229,6 +229,6 @@ def boundary_figure(profile: dict):
     ax.set_ylabel("share of the band's pixels (%)")
     ax2.set_ylabel("points of pixel accuracy")
     ax.set_title("where the networks disagree", fontsize=9)
-    ax2.set_title(f"what each band adds to the accuracy gap", fontsize=9)
+    ax2.set_title("what each band adds to the accuracy gap", fontsize=9)
     fig.tight_layout()
     return fig

@@ -8,7 +8,7 @@ def add_arguments(p):
     add_data_arguments(p, split="val")
     p.add_argument("--crf", action="store_true", help="also score after the dense CRF")
     p.add_argument("--workers", type=positive_int, default=None, help="processes for the CRF (default: all cores)")
-    p.add_argument("--json", default=None, type=out_file, help="write the scores here")
+    p.add_argument("--out", default=None, type=out_file, help="write the scores to this JSON file")
     p.add_argument("--record", default=None, metavar="KEY",
                    help="add this run under KEY (F, B, W, ...) in --summary, with mean and std over runs")
     p.add_argument("--summary", default=None, type=out_file,
@@ -30,8 +30,8 @@ def main(args):
     scores = evaluate_model(model, data, config.base_size, crf=DenseCRF() if args.crf else None,
                             crf_workers=args.workers or default_workers())
     scores.update({"checkpoint": str(args.checkpoint), "split": args.split, "provenance": describe()})
-    if args.json:
-        write_json(args.json, scores)
+    if args.out:
+        write_json(args.out, scores)
     if args.record:
         from pathlib import Path
 
@@ -48,5 +48,5 @@ def main(args):
     if "crf" in scores:
         line += f"; with CRF mIoU {scores['crf']['miou']:.4f}"
     print(line)
-    if not args.json:
+    if not args.out:
         print(json.dumps(scores["iou"], indent=1))

@@ -2,7 +2,7 @@ HELP = "fit a local annotator model on each image's weak labels; write label map
 
 
 def add_arguments(p):
-    from .common import add_data_arguments, out_folder, positive_int
+    from .common import add_data_arguments, add_set_argument, out_folder, positive_int
 
     add_data_arguments(p)
     p.add_argument("--labels", required=True,
@@ -15,40 +15,23 @@ def add_arguments(p):
     p.add_argument("--overwrite", action="store_true", help="replace a run of other settings in --out")
     p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
     p.add_argument("--shard", default=None, help="K/N: process every N-th image starting at the K-th")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="method parameter (repeatable); values are read as JSON when they parse, "
-                        "else as strings")
+    add_set_argument(p, "a parameter of the method, e.g. --set beta=130 (an unknown name lists the method's)")
     p.add_argument("--clip", action="store_true",
                    help="move clicks / scribble points outside their image onto its border instead of "
                         "stopping (points.json of VOC12-mini has 14 such train clicks)")
     p.add_argument("--score", action="store_true", help="score the label maps against the dense masks")
 
 
-def parse_params(items) -> dict:
-    import json
-
-    from ..errors import ConfigError
-
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--param must look like key=value, got {item!r}")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
-    return out
-
-
 def main(args):
+    from ..annotators.local import method_defaults
     from ..annotators.runner import run_local
+    from ..options import parse_assignments, typed_values
     from ..parallel import default_workers, shard
     from ..scribbles import WeakLabels
     from .common import open_data
 
     ds = open_data(args)
-    params = parse_params(args.param)
+    params = typed_values(method_defaults(args.method), parse_assignments(args.set), f"parameter of {args.method}")
     workers = args.workers or default_workers()
     rec = run_local(ds, WeakLabels(args.labels, clip=args.clip), args.method, args.out, workers=workers,
                     shard=args.shard, overwrite=args.overwrite, **params)

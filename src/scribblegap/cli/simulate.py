@@ -2,7 +2,8 @@ HELP = "simulate scribbles from dense masks at a pixel budget (one <id>.png per 
 
 
 def add_arguments(p):
-    from .common import add_data_arguments, fraction, non_negative_int, out_folder, positive_float, positive_int
+    from .common import (add_data_arguments, add_set_argument, fraction, non_negative_int, out_folder,
+                         positive_float, positive_int)
 
     add_data_arguments(p)
     p.add_argument("--budget", type=fraction, default=0.03,
@@ -13,30 +14,20 @@ def add_arguments(p):
     p.add_argument("--out", required=True, type=out_folder,
                    help="output folder (resumable: existing <id>.png are kept)")
     p.add_argument("--overwrite", action="store_true", help="replace scribbles of other settings in --out")
-    p.add_argument("--workers", type=positive_int, default=1, help="processes")
-    p.add_argument("--set", dest="options", action="append", default=[], metavar="NAME=VALUE",
-                   help="a simulator option (see SimulatorOptions), e.g. --set area_exponent=0.5")
-
-
-def parse_options(pairs) -> dict:
-    from ..errors import ConfigError
-
-    options = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise ConfigError(f"--set expects NAME=VALUE, got {pair!r}")
-        options[name.strip()] = value.strip()
-    return options
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
+    add_set_argument(p, "a simulator option (see SimulatorOptions), e.g. --set area_exponent=0.5")
 
 
 def main(args):
+    from ..options import parse_assignments
+    from ..parallel import default_workers
     from ..scribbles.simulate import simulate_dataset
     from .common import open_data
 
     ds = open_data(args)
     stats = simulate_dataset(ds, args.out, budget=args.budget, seed=args.seed, width=args.width,
-                             workers=args.workers, overwrite=args.overwrite, **parse_options(args.options))
+                             workers=args.workers or default_workers(), overwrite=args.overwrite,
+                             **parse_assignments(args.set))
     b = stats["budget"]
     touched = stats["statistics"]["objects_touched"]["larger_than_1_percent"]
     dis = stats["statistics"]["disagreement"]

@@ -14,18 +14,19 @@ def add_arguments(p):
                    help="move points / scribble points lying outside their image onto its border instead of "
                         "failing (VOC12-mini's points.json has a few on the far edge)")
     p.add_argument("--figure", default=None, type=out_file, help="also draw the statistics into this PNG")
-    p.add_argument("--workers", type=positive_int, default=1, help="processes")
+    p.add_argument("--workers", type=positive_int, default=None, help="processes (default: all cores)")
 
 
 def main(args):
     from ..io import write_json
+    from ..parallel import default_workers
     from ..scribbles.sources import WeakLabels
     from ..scribbles.statistics import dataset_statistics
     from .common import open_data
 
     ds = open_data(args)
     weak = WeakLabels(args.labels, width=args.width, clip=args.clip)
-    summary, _ = dataset_statistics(ds, weak, workers=args.workers, desc=f"statistics {ds.split}")
+    summary, _ = dataset_statistics(ds, weak, workers=args.workers or default_workers(), desc=f"statistics {ds.split}")
     out = {"source": args.labels, "data": ds.name, "split": ds.split, "classes": list(ds.labels.keep),
            "statistics": summary}
     write_json(args.out, out)

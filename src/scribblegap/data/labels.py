@@ -12,7 +12,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-IGNORE = 255
+from ..io import IGNORE  # noqa: E402,F401
 
 VOC_CLASSES = (
     "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",

@@ -25,7 +25,7 @@ only on its mask, the settings and its id, never on which other images are simul
 from __future__ import annotations
 
 import zlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
@@ -73,23 +73,9 @@ class SimulatorOptions:
 
     @classmethod
     def create(cls, options: dict | None = None) -> "SimulatorOptions":
-        options = dict(options or {})
-        known = {f.name: f.type for f in fields(cls)}
-        unknown = sorted(set(options) - set(known))
-        if unknown:
-            raise ConfigError(f"unknown simulator option(s) {unknown}; known: {', '.join(known)}")
-        default = cls()
-        values = {}
-        for name, value in options.items():
-            kind = type(getattr(default, name))
-            try:
-                if kind is tuple:
-                    parts = value.split(",") if isinstance(value, str) else value
-                    values[name] = tuple(float(v) for v in parts)
-                else:
-                    values[name] = kind(value)
-            except (TypeError, ValueError):
-                raise ConfigError(f"simulator option {name}={value!r} is not a {kind.__name__}") from None
+        from ..options import typed_changes
+
+        values = typed_changes(cls, dict(options or {}), "simulator option")
         opts = cls(**values)
         for name in ("area_exponent", "margin", "min_area", "min_length", "smooth", "wiggle", "spacing",
                      "width_growth", "tolerance"):
