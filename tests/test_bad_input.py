@@ -167,7 +167,9 @@ def test_truncated_image_stops_simulate_and_stats(broken_voc, capsys, tmp_path):
     image = root / "JPEGImages" / f"{ids[0]}.jpg"
     _truncate(image)
     out = tmp_path / "sim"
-    refused(capsys, ["simulate", "--data", root, "--out", out], image, "cannot decode image", "truncated")
+    # one worker: the first image fails before any other is written
+    refused(capsys, ["simulate", "--data", root, "--out", out, "--workers", "1"], image, "cannot decode image",
+            "truncated")
     assert files_under(out) == []  # no manifest, stats.json or lock of a run that made nothing
     stats = tmp_path / "stats.json"
     refused(capsys, ["stats", "--data", root, "--labels", "points", "--out", stats], image, "truncated")
@@ -178,12 +180,13 @@ def test_decompression_bombs_are_data_errors(broken_voc, capsys, tmp_path, monke
     root, ids = broken_voc
     out = tmp_path / "sim"
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # the 40x60 images are over twice that: PIL's error
-    refused(capsys, ["simulate", "--data", root, "--out", out], root / "JPEGImages" / f"{ids[0]}.jpg",
+    # one worker: a patched limit does not reach worker processes started fresh (forkserver under nbval)
+    refused(capsys, ["simulate", "--data", root, "--out", out, "--workers", "1"], root / "JPEGImages" / f"{ids[0]}.jpg",
             "too large to decode safely")
     mask = root / "SegmentationClass" / f"{ids[0]}.png"
     Image.fromarray(np.zeros((100, 100), np.uint8)).save(mask)
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 6000)  # images pass; the 10000-px mask only warns in PIL
-    refused(capsys, ["simulate", "--data", root, "--out", out], mask, "too large to decode safely")
+    refused(capsys, ["simulate", "--data", root, "--out", out, "--workers", "1"], mask, "too large to decode safely")
     assert files_under(out) == []
 
 

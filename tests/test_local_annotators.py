@@ -185,7 +185,7 @@ def test_cli_local(synthetic, capsys):
     assert json.loads((out / "run.json").read_text())["params"]["beta"] == 30
     assert cli_main(["local", "--data", "default", "--labels", str(weak.folder), "--method", "gmm",
                      "--out", str(out / "x"), "--set", "oops"]) == 2
-    assert "key=value" in capsys.readouterr().err
+    assert "NAME=VALUE" in capsys.readouterr().err
     assert cli_main(["local", "--data", "default", "--labels", str(tmp / "none"), "--method", "gmm",
                      "--out", str(out / "y")]) == 2
     assert "weak-label folder is missing" in capsys.readouterr().err

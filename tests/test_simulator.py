@@ -132,7 +132,7 @@ def test_bad_input(mask):
         simulate_scribbles(mask, LABELS, 0.03, wobble=2)
     with pytest.raises(ConfigError, match="margin"):
         simulate_scribbles(mask, LABELS, 0.03, margin=1.5)
-    with pytest.raises(ConfigError, match="not a float"):
+    with pytest.raises(ConfigError, match="not of type float"):
         SimulatorOptions.create({"smooth": "lots"})
     with pytest.raises(ConfigError, match="2-D uint8"):
         simulate_scribbles(mask.astype(np.int32), LABELS)

@@ -68,8 +68,8 @@ def test_existing_run_needs_resume(tmp_path):
 
 def test_kill_9_then_resume_matches_uninterrupted_run(tmp_path):
     args = [sys.executable, "-m", "scribblegap", "train", "--data", "default", "--limit", "16", "--labels", "full",
-            "--iters", "24", "--batch-size", "4", "--crop-size", "64", "--base-size", "96", "--threads", "1",
-            "--checkpoint-every", "2", "--eval-every", "0", "--val-split", ""]
+            "--set", "iters=24", "--set", "batch_size=4", "--set", "crop_size=64", "--set", "base_size=96",
+            "--threads", "1", "--set", "checkpoint_every=2", "--set", "eval_every=0", "--val-split", ""]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     subprocess.run(args + ["--out", str(tmp_path / "straight")], check=True, env=env, capture_output=True)
     proc = subprocess.Popen(args + ["--out", str(tmp_path / "killed")], env=env, stdout=subprocess.DEVNULL,
@@ -134,8 +134,9 @@ def test_torchrun_two_cpu_processes(tmp_path):
     torchrun = shutil.which("torchrun") or str(__import__("pathlib").Path(sys.executable).parent / "torchrun")
     out = tmp_path / "ddp"
     result = subprocess.run([torchrun, "--nproc_per_node", "2", "-m", "scribblegap", "train", "--data", "default",
-                             "--limit", "16", "--iters", "4", "--batch-size", "4", "--crop-size", "64", "--base-size",
-                             "96", "--threads", "1", "--eval-every", "0", "--val-split", "", "--out", str(out)],
+                             "--limit", "16", "--set", "iters=4", "--set", "batch_size=4", "--set", "crop_size=64",
+                             "--set", "base_size=96", "--threads", "1", "--set", "eval_every=0", "--val-split", "",
+                             "--out", str(out)],
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.count('"steps": 4') == 1  # one report, from rank 0
