@@ -169,7 +169,8 @@ def preset_search_table(path: Path) -> str:
     for name, r in sorted(d["runs"].items(), key=lambda kv: (kv[1]["candidate"], kv[1]["seed"])):
         changes = ", ".join(f"{k}={v}" for k, v in r["changes"].items()) or "the preset as it is"
         rows.append([r["candidate"], changes, str(r["seed"]), pct(r["val_miou"]), f"{r['train_seconds'] / 60:.1f}"])
-    return "\n".join([f"#### Choosing the CPU preset: F on VOC12-mini for changes of `{d['base_preset']}` "
-                      "(`scripts/search_cpu_preset.py`)", ""]
+    base = ", ".join(f"{k}={v}" for k, v in d.get("base", {}).items())
+    return "\n".join(["#### Choosing the CPU preset: F on VOC12-mini, one seed each, for changes of a starting "
+                      f"point ({base}; `scripts/search_cpu_preset.py`)", ""]
                      + _table(["candidate", "changes", "seed", "F val mIoU %", "training minutes (1 thread)"],
                               rows)) + "\n"
