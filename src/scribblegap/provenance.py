@@ -9,12 +9,15 @@ import time
 from .settings import REPO_ROOT
 
 
+CODE = ("src", "scripts", "pyproject.toml")  # what makes the numbers; notebooks and docs do not
+
+
 def git_commit() -> str | None:
-    """HEAD of the checkout (suffixed ``-dirty`` when tracked files differ), or None outside git."""
+    """HEAD of the checkout (suffixed ``-dirty`` when tracked code differs from it), or None outside git."""
     try:
         head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True,
                               timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", *CODE], cwd=REPO_ROOT,
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
