@@ -9,7 +9,7 @@ import time
 from .settings import REPO_ROOT
 
 
-CODE = ("src", "scripts", "pyproject.toml")  # what makes the numbers; notebooks and docs do not
+CODE = ("src",)  # the package makes the numbers; notebooks, docs and the build files do not
 
 
 def git_commit() -> str | None:
