@@ -65,11 +65,6 @@ class ConfusionMatrix:
                 "iou": {n: (None if np.isnan(v) else float(v)) for n, v in zip(names, iou)}}
 
 
-def gap(full: float, baseline: float) -> float:
-    """The gap F - B between full and scribble supervision."""
-    return full - baseline
-
-
 def gap_reduction(weak: float, baseline: float, full: float) -> float:
     """(W - B) / (F - B): the fraction of the gap a method closes (1 = all of it)."""
     g = full - baseline

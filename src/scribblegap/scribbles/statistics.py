@@ -22,7 +22,7 @@ from skimage import measure
 
 from ..data.labels import IGNORE
 
-# object (region) area as a fraction of the image; 1% is the "large object" line of the issue
+# object (region) area as a fraction of the image; 1% is the "large object" line of the simulator's checks
 SIZE_EDGES = (0.0, 0.001, 0.01, 0.05, 0.2, np.inf)
 SIZE_NAMES = ("<0.1%", "0.1-1%", "1-5%", "5-20%", ">20%")
 LARGE_OBJECT = 0.01
