@@ -106,6 +106,7 @@ def _train(spec: RunSpec, resume: bool, progress: bool) -> dict | None:
     from .provenance import describe
     from .train import distributed, train
 
+    provenance = describe()  # at the start: the code this process has loaded is the code of this commit
     train_data = load_dataset(spec.data, spec.split, classes=spec.classes, limit=spec.limit)
     samples = training_samples(spec, train_data)
     if samples.cache:
@@ -121,7 +122,7 @@ def _train(spec: RunSpec, resume: bool, progress: bool) -> dict | None:
     from .train import curve
 
     record = {**summary, "wall_seconds": round(time.time() - start, 1), "spec": spec.to_dict(),
-              "provenance": describe(), "labelled_fraction": round(samples.labelled_fraction(), 5),
+              "provenance": provenance, "labelled_fraction": round(samples.labelled_fraction(), 5),
               "curve": curve(spec.out)}
     write_json(Path(spec.out) / RECORD, record)
     return record
