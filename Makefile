@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup run test test-fast notebooks results report bench clean-venv
+.PHONY: setup run test test-fast notebooks notebooks-smoke lab results report bench clean-venv
 
 setup: $(STAMP)
 
@@ -24,6 +24,19 @@ test: setup
 
 test-fast: setup
 	$(PY) -m pytest tests -m "not slow" -o addopts=""
+
+# execute every notebook in full mode and store its outputs in the .ipynb (hours on 2 cores: the notebooks
+# train); prints each one's wall time and size, fails when one raises or exceeds 2 MB
+notebooks: setup
+	$(PY) scripts/notebooks.py execute
+
+# the same in CI mode (CI=1, minutes), outputs not stored: a quick look that every notebook runs
+notebooks-smoke: setup
+	$(PY) scripts/notebooks.py execute --smoke
+
+# JupyterLab on the notebooks; with jupytext each .ipynb and its .py copy stay in sync on save
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/ $$(if [ "$$(id -u)" = 0 ]; then echo --allow-root; fi)
 
 # regenerate the report (tables, figures, the README's results blocks) from the results files
 report: setup
