@@ -373,9 +373,13 @@ def example_chain(smoke: bool, config: str = "default", stages=None, log=print) 
     """The chain the notebooks inspect: the repository's own run of ``config`` (run first if missing),
     or, when ``smoke``, a tiny one in a temporary folder."""
     if smoke:
+        import atexit
+        import shutil
         import tempfile
 
-        pipe = Pipeline(smoke_config(config, stages), Path(tempfile.mkdtemp(prefix="scribblegap_smoke_")), log=log)
+        root = Path(tempfile.mkdtemp(prefix="scribblegap_smoke_"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)  # tens of MB of smoke outputs: gone at exit
+        pipe = Pipeline(smoke_config(config, stages), root, log=log)
     else:
         cfg = load_config(config)
         pipe = Pipeline(replace(cfg, stages=tuple(stages)) if stages else cfg, log=log)

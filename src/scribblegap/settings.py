@@ -46,3 +46,12 @@ def resolve_data(spec: str | os.PathLike) -> Path:
     if root is not None and (root / str(spec)).is_dir():
         return root / str(spec)
     raise DataError(spec, f"data folder not found (looked in the current directory and {ENV_DATA}={root})")
+
+
+ENV_FIGURES = "SCRIBBLEGAP_FIGURES"
+
+
+def figures_dir() -> Path:
+    """Where figures are saved: ``$SCRIBBLEGAP_FIGURES`` (notebooks in CI mode point it at a temporary
+    folder, so smoke figures never replace the recorded ones), else the repository's ``figures/``."""
+    return Path(os.environ[ENV_FIGURES]) if os.environ.get(ENV_FIGURES) else REPO_ROOT / "figures"

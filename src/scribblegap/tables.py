@@ -174,3 +174,16 @@ def preset_search_table(path: Path) -> str:
                       f"point ({base}; `scripts/search_cpu_preset.py`)", ""]
                      + _table(["candidate", "changes", "seed", "F val mIoU %", "training minutes (1 thread)"],
                               rows)) + "\n"
+
+
+def regimes_table(summaries: dict[str, dict], labels: dict[str, str]) -> str:
+    """F, B, W and R of several results folders side by side, with F - B against its seed noise: the same
+    chain with and without an ImageNet-initialised trunk."""
+    rows = []
+    for name, s in summaries.items():
+        g = gap_analysis(s)
+        gap = "–"
+        if g["available"]:
+            gap = f"{pct(g['gap'])}" + (f" ({g['sigmas']:.1f}x the seed std)" if g["sigmas"] is not None else "")
+        rows.append([labels.get(name, name), f"`{name}`", *(mean_std(s.get(k)) for k in ("F", "B", "W", "R")), gap])
+    return "\n".join(_table(["regime", "results", "F", "B", "W", "R", "F - B (points)"], rows)) + "\n"

@@ -102,10 +102,11 @@ def in_notebook() -> bool:
 
 
 def show(fig, name: str, folder=None) -> Path:
-    """Save ``fig`` as ``figures/<name>.png`` (or under ``folder``), show it inline in a notebook, close it."""
-    from .settings import REPO_ROOT
+    """Save ``fig`` as ``<folder>/<name>.png`` (default :func:`~scribblegap.settings.figures_dir`), show it
+    inline in a notebook, close it."""
+    from .settings import figures_dir
 
-    path = Path(folder or REPO_ROOT / "figures") / (name if name.endswith(".png") else f"{name}.png")
+    path = Path(folder or figures_dir()) / (name if name.endswith(".png") else f"{name}.png")
     save_figure(fig, path, close=False)
     if in_notebook():
         from IPython.display import display
