@@ -145,10 +145,18 @@ def claims_section(results_root="results", names=("voc12-mini",)) -> str:
     return "\n".join(lines) + "\n"
 
 
+REGIMES = {"voc12-mini": "ImageNet-initialised EfficientNet-Lite0 (cpu-pretrained)",
+           "voc12-mini-scratch": "from scratch, MobileNetV3-small (cpu-long)"}
+
+
 def update_readme_blocks(readme="README.md", results_root="results", names=(), claim_names=()) -> None:
-    """Every results block of the README: one per results folder, the benchmarks and the claims."""
+    """Every results block of the README: one per results folder, the regimes, the benchmarks, the claims."""
+    from .tables import regimes_table
+
     for name in names:
         update_readme(readme, (Path(results_root) / name / "report.md").read_text(), name)
+    summaries = {n: load_summary(Path(results_root) / n / "summary.json") for n in REGIMES}
+    update_readme(readme, regimes_table({n: s for n, s in summaries.items() if s}, REGIMES), "regimes")
     update_readme(readme, benchmarks_section(results_root), "benchmarks")
     if claim_names:
         update_readme(readme, claims_section(results_root, tuple(claim_names)), "claims")
