@@ -79,7 +79,8 @@ CONFIGS = {
     "voc12-mini": Preset(
         "the benchmark: VOC12-mini (7 classes) with an ImageNet-initialised trunk, the paper's regime; three "
         "seeds of F, B, W, R, the retraining options, the budget curve and the human clicks (one seed each)",
-        data="voc12-mini", preset="cpu-pretrained", local_method="random-walker", seeds=(0, 1, 2), stages=_FULL,
+        data="voc12-mini", classes="voc12-mini", preset="cpu-pretrained", local_method="random-walker",
+        seeds=(0, 1, 2), stages=_FULL,
         budgets=(0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.10)),
     "voc12-mini-scratch": Preset(
         "the benchmark from scratch (long CPU preset): the network, not its labels, limits what it learns",

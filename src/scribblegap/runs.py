@@ -52,8 +52,9 @@ class RunSpec:
 
 
 def _comparable(spec: dict) -> dict:
-    """A spec as recorded, reduced to what decides the trained weights."""
-    spec = dict(spec)
+    """A spec as recorded, reduced to what decides the trained weights (a finished run folder stays valid
+    where it is moved to)."""
+    spec = {k: v for k, v in spec.items() if k != "out"}
     spec["config"] = TrainConfig.from_dict(spec.get("config", {})).settings()
     return spec
 
