@@ -506,3 +506,51 @@ def test_folders_from_before_manifests_are_still_checked(voc, capsys, tmp_path):
     (sim / "simulation.json").write_text(json.dumps({"budget": 0.05, "seed": 0}))
     refused(capsys, ["simulate", "--data", root, "--out", sim], sim / "simulation.json", "other settings")
     assert sorted(p.name for p in sim.iterdir()) == [".lock", "simulation.json"]
+
+
+# ------------------------------------------------------------ training settings, run configs, reruns
+TINY_TRAIN = ["train", "--data", "default", "--limit", "8", "--val-split", "", "--set", "iters=2", "--set",
+              "batch_size=2", "--set", "crop_size=32", "--set", "base_size=48", "--set", "eval_every=0"]
+
+
+@pytest.mark.parametrize("setting", ["iters=-5", "iters=0", "batch_size=0", "checkpoint_every=0", "lr=nan",
+                                     "lr=-1", "crop_size=0", "seed=-1", "loss=mse", "iterz=3"])
+def test_bad_training_settings_are_one_line(setting, capsys, tmp_path):
+    out = tmp_path / "run"
+    refused(capsys, [*TINY_TRAIN, "--set", setting, "--out", out], setting.split("=")[0])
+    assert not out.exists()
+
+
+def test_train_out_that_is_a_file(capsys, tmp_path):
+    (tmp_path / "file").write_text("x")
+    refused(capsys, [*TINY_TRAIN, "--out", tmp_path / "file"], "--out", "existing file")
+
+
+def test_resume_of_a_finished_run_changes_nothing(capsys, tmp_path):
+    out = tmp_path / "run"
+    assert main([*TINY_TRAIN, "--out", str(out)]) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert main([*TINY_TRAIN, "--out", str(out), "--resume"]) == 0
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before  # no second final log line, no rewritten record
+    refused(capsys, [*TINY_TRAIN, "--set", "iters=3", "--out", out, "--resume"], str(out), "iters")
+
+
+def test_a_stale_temp_file_is_removed_when_a_run_resumes(tmp_path):
+    out = tmp_path / "run"
+    assert main([*TINY_TRAIN[:-2], "--set", "eval_every=0", "--set", "checkpoint_every=1", "--set", "iters=1",
+                 "--out", str(out)]) == 0
+    (out / ".checkpoint.pt.abc.tmp").write_text("x")
+    (out / "run.json").unlink()  # as if killed before its record: the next call resumes
+    assert main([*TINY_TRAIN[:-2], "--set", "eval_every=0", "--set", "checkpoint_every=1", "--set", "iters=1",
+                 "--out", str(out), "--resume"]) == 0
+    assert not list(out.glob(".*.tmp")) and (out / "run.json").is_file()
+
+
+@pytest.mark.parametrize("text,names", [("{not json", ["does not parse"]), ('{"seedz": [0]}', ["seedz"]),
+                                        ('{"train_overrides": {"iters": 0}}', ["iters"]), ("[1, 2]", ["JSON object"]),
+                                        ('{"stages": ["chain", "nap"]}', ["nap"])])
+def test_bad_run_config_files_are_one_line(text, names, capsys, tmp_path):
+    path = tmp_path / "mine.json"
+    path.write_text(text)
+    refused(capsys, ["run", "--config", path, "--show"], *names)
