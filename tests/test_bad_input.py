@@ -533,6 +533,7 @@ def test_resume_of_a_finished_run_changes_nothing(capsys, tmp_path):
     assert main([*TINY_TRAIN, "--out", str(out), "--resume"]) == 0
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert after == before  # no second final log line, no rewritten record
+    capsys.readouterr()
     refused(capsys, [*TINY_TRAIN, "--set", "iters=3", "--out", out, "--resume"], str(out), "iters")
 
 
