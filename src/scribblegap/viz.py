@@ -135,7 +135,7 @@ def dataset_overview(dataset, path, n: int = 8, weak=None, stats_images: int | N
             ax.imshow(panel)
             ax.set_axis_off()
             if r == 0:
-                ax.set_title(dataset.ids[i][-11:], fontsize=7)
+                ax.set_title(dataset.ids[i], fontsize=6)
     stats = class_pixel_fractions(dataset, stats_images)
     ax = fig.add_subplot(grid[rows, :])
     names = list(stats)

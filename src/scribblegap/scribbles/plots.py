@@ -183,7 +183,7 @@ def plot_budget_curve(rows: list[dict], path=None, title: str = "", tolerance: f
     targets = np.array(sorted({r["target"] for r in rows}))
     span = np.geomspace(targets.min() * 0.8, targets.max() * 1.25, 50)
     ax.fill_between(span, span * (1 - tolerance), span * (1 + tolerance), color="#ddd",
-                    label=f"target ± {100 * tolerance:.0f}%")
+                    label=f"asked budget ± {100 * tolerance:.0f}%")
     ax.plot(span, span, color="#999", linewidth=1)
     for i, split in enumerate(sorted({r["split"] for r in rows})):
         pts = sorted((r["target"], r["achieved"]) for r in rows if r["split"] == split)
