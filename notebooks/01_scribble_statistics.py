@@ -13,74 +13,67 @@
 # ---
 
 # %% [markdown]
-# # 01 · Scribble statistics on real data
+# # 01 · What human weak labels look like
 #
-# Weakly supervised segmentation starts from a few labelled pixels per image. Before simulating such
-# annotations (notebook 02) we measure what real ones look like, against the dense masks:
+# **The question.** Weakly supervised segmentation starts from a few labelled pixels per image. Before
+# simulating such labels (notebook 02) we ask what real ones look like, measured against the dense
+# masks: how many pixels they label, *where* inside an object people put them, which objects they miss,
+# and how often they contradict the mask.
 #
-# * how many pixels are labelled, per image and per class;
-# * how many *scribbles* (connected labelled parts of one class) an image and an object get, how long and
-#   how wide they are;
-# * which objects are touched at all, by object size;
-# * **where** inside an object the labels fall: distance to the object's boundary, in pixels and
-#   normalised by the object's *inradius* (its deepest point), and the position inside its bounding box;
-# * labelled pixels that disagree with the mask (another class, or void).
+# Where it sits: data → **scribbles** → annotators (local, global) → fusion + CRF → training →
+# evaluation → report. This notebook measures the weak labels; the next one draws them.
 #
-# **What real annotation we have.** VOC12-mini ships `points.json` with real human weak labels: clicks on
-# objects from *What's the Point* (Bearman et al., 2016) and 2-12 background points per image taken from
-# the human ScribbleSup scribbles. The ScribbleSup scribbles themselves are not on these machines; the
-# last section measures them when you have them (the same code reads a folder of scribble PNGs or
-# ScribbleSup XML files).
-#
-# The measurements live in `scribblegap.scribbles.statistics`; the command line does the same:
+# **The annotation we have.** VOC12-mini ships `points.json` with real human weak labels: object clicks
+# from *What's the Point* (Bearman et al. 2016) and a few background points per image taken from the human
+# ScribbleSup scribbles. The ScribbleSup scribbles themselves are not on these machines; the last
+# section measures them when you have them (the same code reads a folder of scribble PNGs or ScribbleSup
+# XML files). The measurements live in `scribblegap.scribbles.statistics`; the command line does the same:
 # `python -m scribblegap stats --data voc12-mini --split train --labels points --clip --out stats.json`.
 
 # %%
 import os
+import tempfile
 
-SMOKE = "CI" in os.environ  # CI runs every notebook small (well under a minute); unset it for the full data
+SMOKE = "CI" in os.environ  # CI runs every notebook small; unset CI for the full data
+if SMOKE:  # figures of a CI run go to a temporary folder, never over the recorded ones in figures/
+    os.environ["SCRIBBLEGAP_FIGURES"] = tempfile.mkdtemp(prefix="scribblegap_figures_")
 N_IMAGES = 30 if SMOKE else None  # images per split (None: all of them)
 
-# %%
-import tempfile
-from pathlib import Path
+import json
 
 import matplotlib.pyplot as plt
 import numpy as np
-from IPython.display import display
+from IPython.display import Markdown, display
+from scipy import ndimage
 
 from scribblegap.data import load_dataset
 from scribblegap.scribbles import WeakLabels, read_points
 from scribblegap.scribbles.plots import plot_coverage_comparison, plot_distance_comparison, plot_statistics
-from scribblegap.scribbles.statistics import GROUPS, dataset_statistics, find_regions, ks_test
+from scribblegap.scribbles.statistics import GROUPS, dataset_statistics, find_regions, image_record, ks_test
 from scribblegap.settings import REPO_ROOT, voc12_mini_dir
-from scribblegap.viz import colorize, overlay, save_figure, thicken
+from scribblegap.viz import colorize, legend_handles, overlay, show, thicken
 
-# the committed figures come from full runs; a CI run writes its small versions to a temporary folder
-_scratch = tempfile.TemporaryDirectory()
-FIGURES = Path(_scratch.name) if SMOKE else REPO_ROOT / "figures"
-
-
-def show(fig, name):
-    display(fig)
-    save_figure(fig, FIGURES / name)
-
-
+RECORDED = REPO_ROOT / "results" / "voc12-mini" / "simulator.json"  # scripts/bench_simulator.py, all images
 data = voc12_mini_dir()
 train = load_dataset(data, "train", limit=N_IMAGES)
 val = load_dataset(data, "val", limit=N_IMAGES)
+labels = train.labels
+SMOKE_NOTE = f"smoke run (CI: {N_IMAGES} images per split) - not a result" if SMOKE else ""
 print(train, val, sep="\n")
 
 # %% [markdown]
 # ## The clicks in `points.json`
 #
-# Every entry is a point `(x, y)` with a VOC class id. Object clicks carry a `rank` (the *What's the
+# Every entry is a point $(x, y)$ with a VOC class id. Object clicks carry a `rank` (the *What's the
 # Point* annotators clicked once per class they saw, not once per object instance); background points
-# have none. The benchmark keeps seven classes: points of the other classes become unlabelled.
+# have none. The benchmark keeps seven classes: points of the other classes become unlabelled. A few
+# points lie on or just past the far image border; `clip=True` (`--clip` on the command line) moves them
+# onto the border instead of failing.
 
 # %%
 points = read_points(data / "points.json")
-rows = []
+print(f"{'split':6} {'images':>6} {'object clicks/img':>18} {'background pts/img':>19} "
+      f"{'other classes':>14} {'outside image':>14}")
 for ds in (train, val):
     n_obj = n_bg = n_dropped = n_outside = 0
     for key in ds.ids:
@@ -90,147 +83,264 @@ for ds in (train, val):
             n_bg += p.rank is None
             n_dropped += p.cls not in ds.labels.keep
             n_outside += not (0 <= p.x < w and 0 <= p.y < h)
-    rows.append((ds.split, len(ds), n_obj / len(ds), n_bg / len(ds), n_dropped, n_outside))
-print(f"{'split':6} {'images':>6} {'object clicks/img':>18} {'background pts/img':>19} "
-      f"{'other classes':>14} {'outside image':>14}")
-for r in rows:
-    print(f"{r[0]:6} {r[1]:6d} {r[2]:18.2f} {r[3]:19.2f} {r[4]:14d} {r[5]:14d}")
+    print(f"{ds.split:6} {len(ds):6d} {n_obj / len(ds):18.2f} {n_bg / len(ds):19.2f} {n_dropped:14d} "
+          f"{n_outside:14d}")
+if SMOKE:
+    print(SMOKE_NOTE)
 
-# %% [markdown]
-# A few points lie on or just past the far image border; `clip=True` (`--clip` on the command line)
-# moves them onto the border instead of failing. Below, the clicks (thickened to be visible) over the
-# images, and the masks with the seven benchmark classes (white: void or another class).
-
-# %%
 weak = WeakLabels("points", clip=True)
-fig, axes = plt.subplots(2, 6, figsize=(18, 5.5), dpi=70)
-for i, key in enumerate(train.ids[:6]):
+fig, axes = plt.subplots(2, 4, figsize=(9.4, 4.1), dpi=80)
+for i, key in enumerate(train.ids[:4]):
     image, mask = train.image(key), train.mask(key)
     axes[0, i].imshow(overlay(image, thicken(weak(train, key), 4), 0.9))
     axes[0, i].set_title(key, fontsize=8)
     axes[1, i].imshow(colorize(mask))
 for ax in axes.ravel():
     ax.set_axis_off()
-show(fig, "01_clicks_examples.png")
+fig.legend(handles=legend_handles(labels), loc="lower center", ncol=labels.num_classes, fontsize=7,
+           frameon=False)
+fig.suptitle("human clicks (grown to discs so they show) over the images; the masks below (grey: ignored)",
+             fontsize=9)
+fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+show(fig, "01_clicks_examples")
 
 # %% [markdown]
 # ## Measuring a label against the mask
 #
-# A *region* is a connected component of one class in the mask (background pieces are regions too). For
-# every pixel of a region we take its distance to the region's boundary: 1 on its outermost pixels,
-# growing inwards (the image frame counts as boundary). The largest distance is the region's
-# *inradius*; a labelled pixel's *normalised distance* is its distance over the inradius of its region,
-# so 1 means "at the deepest point" and values near 0 "at the edge", whatever the object's size.
+# A *region* $R$ is a connected component (8-connected) of one class in the mask; background pieces are
+# regions too, and void pixels (255) belong to none. A pixel of $R$ is on its *boundary* $\partial R$ when
+# one of its 8 neighbours lies outside $R$ (another region, void, or past the image frame). For a pixel
+# $p \in R$,
+#
+# $$d(p) = 1 + \min_{q \in \partial R} \lVert p - q \rVert_2, \qquad
+#   r(R) = \max_{p \in R} d(p), \qquad \nu(p) = \frac{d(p)}{r(R)} \in (0, 1],$$
+#
+# where $d(p)$ is the distance to the boundary in pixels (1 on the outermost pixels), $r(R)$ the region's
+# *inradius* (its deepest point) and $\nu(p)$ the **normalised boundary distance**: near 0 at the edge, 1
+# at the deepest point, whatever the object's size. A click on an object's medial axis has $\nu$ close
+# to 1; a label along an outline has $\nu$ close to 0.
+#
+# Two more quantities per class $c$, over the regions $\mathcal{R}_c$ of that class and the labelled
+# pixels $\Lambda$ (with $y(p)$ the label given to $p$ and $m(p)$ the mask's class):
+#
+# $$\text{coverage}_c = \frac{\lvert\{R \in \mathcal{R}_c : \exists p \in R \cap \Lambda,\ y(p) = c\}\rvert}
+#   {\lvert \mathcal{R}_c \rvert}, \qquad
+#   \text{disagreement} = \frac{\lvert\{p \in \Lambda : y(p) \neq m(p)\}\rvert}{\lvert \Lambda \rvert},$$
+#
+# the share of the objects that get at least one correct label, and the share of labelled pixels that
+# contradict the mask (another class, or void).
+#
+# The definitions in a few lines of numpy and scipy, checked against the package's `find_regions` and
+# `image_record` on one image:
 
 # %%
+def regions_by_hand(mask):
+    """Region ids 1..n (8-connected, one class each); 0 on void."""
+    ids, n = np.zeros(mask.shape, np.int64), 0
+    for c in np.unique(mask[mask != 255]):
+        comp, k = ndimage.label(mask == c, structure=np.ones((3, 3)))
+        ids[comp > 0] = comp[comp > 0] + n
+        n += k
+    return ids, n
+
+
+def boundary_distance(ids, n):
+    """d(p) on every region pixel (0 on void), the inradius r(R) of regions 1..n, and nu(p)."""
+    pad = np.pad(ids, 1, constant_values=-1)  # the image frame counts as boundary
+    lo = ndimage.minimum_filter(pad, size=3)[1:-1, 1:-1]
+    hi = ndimage.maximum_filter(pad, size=3)[1:-1, 1:-1]
+    boundary = (lo != ids) | (hi != ids)  # some 8-neighbour belongs elsewhere
+    d = np.where(ids > 0, ndimage.distance_transform_edt(~boundary) + 1.0, 0.0)
+    r = np.concatenate([[0.0], ndimage.maximum(d, ids, np.arange(1, n + 1))])
+    return d, r, np.where(ids > 0, d / np.maximum(r[ids], 1), np.nan)
+
+
 key = train.ids[1]
-mask = train.mask(key)
-reg = find_regions(mask)
-normalised = np.where(reg.ids > 0, reg.dist / np.maximum(reg.inradius[reg.ids], 1), np.nan)
-clicks = weak(train, key)
-rr, cc = np.nonzero(clicks != 255)
-fig, axes = plt.subplots(1, 3, figsize=(15, 4), dpi=70)
+mask, clicks = train.mask(key), weak(train, key)
+ids, n = regions_by_hand(mask)
+d, r, nu = boundary_distance(ids, n)
+
+reg = find_regions(mask)  # the package
+on = reg.ids > 0
+nu_pkg = np.where(on, reg.dist / np.maximum(reg.inradius[reg.ids], 1), np.nan)
+assert n == reg.n
+np.testing.assert_allclose(d[on], reg.dist[on], atol=1e-4)
+np.testing.assert_allclose(nu[on], nu_pkg[on], atol=1e-5)
+print(f"{key}: {n} regions; largest difference from the package: d {np.abs(d - reg.dist)[on].max():.1e} px, "
+      f"nu {np.abs(nu - nu_pkg)[on].max():.1e}")
+
+# coverage and disagreement of this image's clicks, by hand and by the package
+labelled = clicks != 255
+right = labelled & (clicks == mask)
+background = np.zeros(n + 1, bool)
+background[np.unique(ids[mask == 0])] = True
+touched = np.zeros(n + 1, bool)
+touched[ids[right]] = True
+mine = np.array([(touched & background)[1:].sum(), (touched & ~background)[1:].sum()])
+record = image_record(clicks, mask, labels)
+assert (mine == record["objects_touched"].sum(1)).all()
+assert (labelled & (mask == 255)).sum() == record["disagree_void"]
+assert (labelled & (mask != 255) & (clicks != mask)).sum() == record["disagree_class"]
+print(f"regions touched: background {mine[0]} of {background[1:].sum()}, objects {mine[1]} of "
+      f"{n - background[1:].sum()} (package: {record['objects_touched'].sum(1).tolist()}); labelled pixels "
+      f"on void {record['disagree_void']}, on another class {record['disagree_class']}")
+for rr, cc in zip(*np.nonzero(labelled)):
+    where = "on void" if ids[rr, cc] == 0 else f"{d[rr, cc]:.1f} px deep, nu = {nu[rr, cc]:.2f}"
+    print(f"  click at ({cc}, {rr}), class {labels.names[clicks[rr, cc]]}: {where}")
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(11, 3.2), dpi=80)
 axes[0].imshow(colorize(mask))
-axes[0].set_title(f"{key}: {reg.n} regions")
-im = axes[1].imshow(reg.dist, cmap="viridis")
+axes[0].set_title(f"{key}: {n} regions", fontsize=9)
+im = axes[1].imshow(np.where(ids > 0, d, np.nan), cmap="viridis")
 fig.colorbar(im, ax=axes[1], fraction=0.035)
-axes[1].set_title("distance to the region's boundary (px)")
-im = axes[2].imshow(normalised, cmap="viridis", vmin=0, vmax=1)
+axes[1].set_title("d(p): distance to the region's boundary (px)", fontsize=9)
+im = axes[2].imshow(nu, cmap="viridis", vmin=0, vmax=1)
 fig.colorbar(im, ax=axes[2], fraction=0.035)
+rr, cc = np.nonzero(labelled)
 axes[2].scatter(cc, rr, s=40, c="red", edgecolors="white")
-axes[2].set_title("normalised by the inradius, with the clicks")
+axes[2].set_title("nu(p) = d(p) / r(R), with the clicks", fontsize=9)
 for ax in axes:
     ax.set_axis_off()
-show(fig, "01_distance_definition.png")
-for r, c in zip(rr, cc):
-    i = reg.ids[r, c]
-    where = ("on void" if i == 0 else f"on a region of class {reg.cls[i]}: {reg.dist[r, c]:.1f} px deep, "
-             f"normalised {reg.dist[r, c] / reg.inradius[i]:.2f}")
-    print(f"click at ({c}, {r}) of class {clicks[r, c]} {where}")
+show(fig, "01_distance_definition")
 
 # %% [markdown]
 # ## All statistics of the human clicks
 #
 # `dataset_statistics` measures every image (one record of counts and histograms each) and sums them.
-# With `samples` it also keeps the normalised distances of labelled pixels (for a click: its pixel),
-# separately for background and objects, for the comparisons further down.
+# With `samples` it also keeps the normalised distances $\nu$ of the labelled pixels (for a click: its
+# pixel), separately for background and objects, for the comparisons further down.
 
 # %%
-human = {}
-samples = {}
+human, samples = {}, {}
 for ds in (train, val):
     summary, total = dataset_statistics(ds, weak, samples=10 ** 6, progress=False)
     human[ds.split] = summary
     samples[ds.split] = {g: np.asarray(total[f"samples_{g}"]) for g in GROUPS}
+if SMOKE:
+    print(SMOKE_NOTE)
 for split, s in human.items():
     lf, sc, dis = s["labelled_fraction"], s["scribbles"], s["disagreement"]
     large = s["objects_touched"]["larger_than_1_percent"]
     print(f"{split}: {s['images']} images, labelled {100 * lf['mean_per_image']:.4f}% of the pixels, "
           f"{sc['per_image_mean']:.2f} clicks per image, objects > 1% of the image touched "
-          f"{large['objects']:.3f} (background regions {large['background']:.3f}), "
-          f"clicks off their class {dis['pixels_on_other_class']}, on void {dis['pixels_on_void']}")
-show(plot_statistics(human["train"], title="human clicks, VOC12-mini train"), "01_human_clicks_statistics.png")
+          f"{large['objects']:.3f} (background regions {large['background']:.3f}), labelled pixels "
+          f"on another class {dis['pixels_on_other_class']}, on void {dis['pixels_on_void']}")
+fig = plot_statistics(human["train"], title="human clicks, VOC12-mini train" + (f" ({SMOKE_NOTE})" if SMOKE else ""))
+fig.set_size_inches(16, 6)
+fig.set_dpi(65)
+fig.tight_layout()
+show(fig, "01_human_clicks_statistics")
 
 # %% [markdown]
-# Clicks are single pixels, so the width panel shows 1 and the length panel is degenerate; both become
-# informative for scribbles (notebook 02). The object panels already say a lot: small objects are
-# rarely clicked (one click per class, not per instance), and the depth of the clicks differs between
-# background and objects, which we look at next.
+# Clicks are single pixels, so the width panel shows 1 px and the length panel is degenerate; both
+# become informative for scribbles (notebook 02). The object panels say which objects get clicked:
+# compare the share of objects touched across the size buckets.
+#
+# The same measurements on every image of VOC12-mini, recorded by `scripts/bench_simulator.py` in
+# `results/voc12-mini/simulator.json` (which compares the human labels with the simulator of
+# notebook 02):
+
+# %%
+if not RECORDED.is_file():
+    print("not recorded yet: run `OMP_NUM_THREADS=1 python scripts/bench_simulator.py`")
+    recorded = None
+else:
+    recorded = json.loads(RECORDED.read_text())["human_comparison"]
+    rows = ["| split | labelled pixels (%) | clicks per image | objects > 1% touched | background regions > 1% "
+            "touched | labelled pixels off their class or on void (%) | median nu, background (quartiles) | "
+            "median nu, objects (quartiles) | clicks measured (background / objects) |", "|---" * 9 + "|"]
+    for split, comp in recorded.items():
+        a, dist = comp["coverage"]["human"]["_all"], comp["distance"]
+        q = {g: ", ".join(f"{v:.2f}" for v in dist[g]["human_quartiles"]) for g in GROUPS}
+        rows.append(f"| {split} | {100 * a['labelled_fraction']:.4f} | {a['scribbles_per_image']:.2f} | "
+                    f"{a['objects_larger_than_1pct_touched']['objects']:.3f} | "
+                    f"{a['objects_larger_than_1pct_touched']['background']:.3f} | "
+                    f"{100 * a['disagreement_fraction']:.1f} | {dist['background']['human_median']:.2f} "
+                    f"({q['background']}) | {dist['objects']['human_median']:.2f} ({q['objects']}) | "
+                    f"{dist['background']['ks']['n1']} / {dist['objects']['ks']['n1']} |")
+    display(Markdown("\n".join(rows)))
 
 # %% [markdown]
 # ## Where people put their labels: objects vs background
 #
-# Object clicks are deliberate single clicks "on the object"; the background points are samples of
-# real ScribbleSup scribbles. Their normalised distances, per split (train and val are independent
-# samples of the same annotators, so they should agree; the KS test checks it):
+# Object clicks are deliberate single clicks "on the object"; the background points are samples of real
+# ScribbleSup scribbles. Their normalised distances $\nu$, per split: train and val are independent
+# samples of the same annotators, so their distributions should agree. The two-sample Kolmogorov-Smirnov
+# statistic (the largest gap between the two cumulative distributions; scipy's `ks_2samp`) measures how
+# far apart they are.
 
 # %%
 tests = {}
 for g in GROUPS:
     t = ks_test(samples["train"][g], samples["val"][g])
     tests[g] = f"train vs val: KS {t['statistic']:.3f} (p={t['pvalue']:.2g})"
-    print(g, t, "medians:", {s: round(float(np.median(v[g])), 3) for s, v in samples.items()})
-show(plot_distance_comparison({f"human {s}": v for s, v in samples.items()}, tests=tests,
-                              title="normalised distance of human labels to the boundary"),
-     "01_click_distances.png")
+    medians = {s: round(float(np.median(v[g])), 3) for s, v in samples.items()}
+    print(f"{g}: {tests[g]}, n = {t['n1']} / {t['n2']}, medians {medians}" + (f"  [{SMOKE_NOTE}]" if SMOKE else ""))
+fig = plot_distance_comparison({f"human {s}": v for s, v in samples.items()}, tests=tests,
+                               title="normalised distance of human labels to the boundary")
+fig.set_size_inches(14, 3.4)
+fig.set_dpi(70)
+fig.tight_layout()
+show(fig, "01_click_distances")
 
 # %% [markdown]
+# Compare the background and object panels: where the medians differ, the two kinds of label sit at
+# different depths (the recorded medians and quartiles of the full data set are in the table above).
+#
 # ## Coverage per class
 #
-# Which share of the objects of each class gets at least one correct label, and which share of the
-# images containing the class label it at all.
+# Which share of the objects of each class gets at least one correct label ($\text{coverage}_c$), the
+# same for objects larger than 1% of the image, and which share of the images containing the class label
+# it at all.
 
 # %%
-show(plot_coverage_comparison({f"human {s}": v for s, v in human.items()},
-                              title="coverage of the human clicks"), "01_click_coverage.png")
-for name, v in human["train"]["per_class"].items():
-    print(f"{name:11} objects {v['objects']:5d}  touched {v['objects_touched_fraction']:.3f}  "
-          f"large touched {v['large_objects_touched_fraction'] or 0:.3f}  "
-          f"images labelled {v['images_with_class_labelled']}/{v['images_with_class']}")
+fig = plot_coverage_comparison({f"human {s}": v for s, v in human.items()},
+                               title="coverage of the human clicks" + (f" ({SMOKE_NOTE})" if SMOKE else ""))
+fig.set_size_inches(12, 3.4)
+fig.set_dpi(70)
+fig.tight_layout()
+show(fig, "01_click_coverage")
+if recorded is not None:
+    cov = recorded["train"]["coverage"]["human"]
+    rows = ["Recorded on all of VOC12-mini train (`results/voc12-mini/simulator.json`):", "",
+            "| class | objects touched | objects > 1% touched | images with the class that label it |",
+            "|---|---|---|---|"]
+    for name in labels.kept_names:
+        v = cov[name]
+        rows.append(f"| {name} | {v['objects_touched_fraction'] or 0:.3f} | "
+                    f"{v['large_objects_touched_fraction'] or 0:.3f} | {v['images_labelled_fraction'] or 0:.3f} |")
+    display(Markdown("\n".join(rows)))
 
 # %% [markdown]
+# Read the two first columns together: one click per class and image cannot touch every instance of a
+# class that appears several times in an image, and small instances are the ones left out. The last
+# column says how often a class present in an image is named by its labels at all.
+#
 # ## Clicks that disagree with the mask
 #
 # A click can land on void (the masks' uncertain band, or a class outside the benchmark) or on another
-# class. A few such clicks are expected from real annotators; the simulator of notebook 02 makes none.
+# class. Real annotators make such clicks; the simulator of notebook 02 makes none by construction.
 
 # %%
 bad = []
 for key in train.ids:
     m, c = train.mask(key), weak(train, key)
-    for r, cc_ in zip(*np.nonzero((c != 255) & (c != m))):
-        bad.append((key, r, cc_, c[r, cc_], m[r, cc_]))
-print(f"{len(bad)} of {sum(1 for k in train.ids for p in points[k] if p.cls in train.labels.keep)} "
-      f"kept clicks disagree with the mask (train)")
+    for r_, c_ in zip(*np.nonzero((c != 255) & (c != m))):
+        bad.append((key, r_, c_, c[r_, c_], m[r_, c_]))
+kept = sum(1 for k in train.ids for p in points[k] if p.cls in train.labels.keep)
+print(f"{len(bad)} of {kept} kept clicks disagree with the mask ({len(train)} train images)"
+      + (f"  [{SMOKE_NOTE}]" if SMOKE else ""))
 if bad:
-    fig, axes = plt.subplots(1, min(4, len(bad)), figsize=(16, 3.6), dpi=70, squeeze=False)
-    for ax, (key, r, c, said, truth) in zip(axes[0], bad[:4]):
+    fig, axes = plt.subplots(1, min(4, len(bad)), figsize=(2.5 * min(4, len(bad)), 2.5), dpi=80, squeeze=False)
+    for ax, (key, r_, c_, said, truth) in zip(axes[0], bad[:4]):
         ax.imshow(overlay(train.image(key), train.mask(key), 0.45))
-        ax.scatter([c], [r], s=80, c="yellow", edgecolors="black")
-        ax.set_title(f"{key}: click says {train.labels.names[said]}, mask "
+        ax.scatter([c_], [r_], s=80, c="yellow", edgecolors="black")
+        ax.set_title(f"{key}\nclick: {train.labels.names[said]}, mask: "
                      f"{'void' if truth == 255 else train.labels.names[truth]}", fontsize=8)
         ax.set_axis_off()
-    show(fig, "01_click_disagreements.png")
+    fig.tight_layout()
+    show(fig, "01_click_disagreements")
 
 # %% [markdown]
 # ## ScribbleSup scribbles, when you have them
@@ -246,27 +356,32 @@ scribblesup = os.environ.get("SCRIBBLESUP_DIR")
 if scribblesup:
     sup, _ = dataset_statistics(train, WeakLabels(scribblesup, clip=True), progress=False)
     print(f"ScribbleSup: labelled {100 * sup['labelled_fraction']['mean_per_image']:.2f}% of the pixels")
-    show(plot_statistics(sup, title="ScribbleSup scribbles, VOC12-mini train"), "01_scribblesup_statistics.png")
+    fig = plot_statistics(sup, title="ScribbleSup scribbles, VOC12-mini train")
+    fig.set_size_inches(16, 6)
+    fig.set_dpi(65)
+    fig.tight_layout()
+    show(fig, "01_scribblesup_statistics")
 else:
     print("SCRIBBLESUP_DIR is not set: the ScribbleSup scribbles are not available on this machine.")
 
 # %% [markdown]
 # ## Summary
 #
-# * One function, `dataset_statistics(dataset, weak_labels)`, measures any weak annotation against the
-#   masks: labelled pixels per image and class, scribbles per image and object, their length and width,
-#   objects touched by size, boundary distances (absolute and normalised), positions, disagreements.
-# * The human clicks touch most large objects but few small ones, and the per-class rows show where
-#   one click per class falls short of one per object.
-# * Object clicks and the background points from real scribbles sit at different depths (printed
-#   above); notebook 02 compares the simulator's strokes with both.
+# * A weak label is measured against the mask region by region: the normalised boundary distance
+#   $\nu(p) = d(p)/r(R)$ says how deep inside its object a label lies (0 at the edge, 1 at the deepest
+#   point), coverage says which objects get a correct label, disagreement which labels contradict the mask.
+# * Written out in a dozen lines above, the definitions agree with `find_regions` and `image_record`;
+#   `dataset_statistics(dataset, weak_labels)` measures any weak annotation with them.
+# * The recorded tables give the human clicks' labelled share, depth (median and quartiles of $\nu$ for
+#   background and objects), coverage per class and disagreement, on all of VOC12-mini.
+# * Notebook 02 draws scribbles at a chosen budget and compares them with these numbers.
 #
 # ## Exercises
 #
 # 1. Compute the statistics of the clicks drawn as discs (`WeakLabels("points", point_radius=5,
 #    clip=True)`). Which statistics change, and which must not?
-# 2. Split the object-click distances by class. Do people click deeper into cats than into persons?
-# 3. The image frame counts as a boundary here. Change `region_distances` to ignore it (pad with the
-#    region's own id) and see how the background distances move.
-# 4. If you have the ScribbleSup scribbles, compare their labelled fraction and width with the 3% at
-#    3 px quoted by the paper.
+# 2. Split the object-click distances $\nu$ by class. Do people click deeper into cats than into persons?
+# 3. The image frame counts as boundary here. Change `boundary_distance` to ignore it (pad with the
+#    region's own id, e.g. `np.pad(ids, 1, mode="edge")`) and see how the background distances move.
+# 4. If you have the ScribbleSup scribbles, compare their labelled share and width with the 3% at 3 px
+#    the paper quotes for them.
