@@ -33,7 +33,8 @@ def differences(recorded: dict, settings: dict, prefix: str = "") -> list[str]:
     return out
 
 
-def check_or_write(folder, settings: dict, what: str = "output", overwrite: bool = False) -> None:
+def check_or_write(folder, settings: dict, what: str = "output", overwrite: bool = False, normalise=None) -> None:
+    """``normalise``: applied to the recorded settings before comparing (a manifest of an older version)."""
     folder = Path(folder)
     path = folder / MANIFEST
     settings = _normalised(settings)
@@ -42,7 +43,7 @@ def check_or_write(folder, settings: dict, what: str = "output", overwrite: bool
             recorded = json.loads(path.read_text())
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DataError(path, f"manifest does not parse ({exc}); delete the folder to start again") from None
-        changed = differences(recorded, settings)
+        changed = differences(_normalised(normalise(recorded)) if normalise else recorded, settings)
         if not changed:
             return
         if not overwrite:
@@ -55,8 +56,8 @@ def check_or_write(folder, settings: dict, what: str = "output", overwrite: bool
 
 
 @contextlib.contextmanager
-def claimed(folder, settings: dict, what: str = "output", overwrite: bool = False):
+def claimed(folder, settings: dict, what: str = "output", overwrite: bool = False, normalise=None):
     """Lock ``folder`` and make sure it holds (or will hold) only outputs of ``settings``."""
     with folder_lock(folder):
-        check_or_write(folder, settings, what, overwrite)
+        check_or_write(folder, settings, what, overwrite, normalise)
         yield Path(folder)

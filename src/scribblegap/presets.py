@@ -21,7 +21,8 @@ PRESETS = {
         "at 320-px images with frozen batch norm for 600 steps (the best F of scripts/search_cpu_preset.py; "
         "at 400 steps F - B stayed within the seed noise)",
         arch="efficientnet_lite0", init="imagenet", freeze_bn=True, base_size=320, crop_size=224, iters=600,
-        batch_size=8, lr=2e-4, warmup_iters=30, eval_every=100),
+        batch_size=8, lr=2e-4, warmup_iters=30, eval_every=100,
+        rloss_scale=0.125),  # the DenseCRF loss's dense grid stays at 28 x 28 cells, as cpu-fast's at 128-px crops
     "voc12-r101": Preset(
         "the paper's model on GPUs: DeepLabV2-ResNet-101, ImageNet init, frozen batch norm, SGD as published",
         arch="deeplabv2_resnet101", head="aspp", output_stride=8, init="imagenet", freeze_bn=True, base_size=None,

@@ -96,7 +96,7 @@ def run_training(spec: RunSpec, resume: bool = True, progress: bool = True, over
         return _train(spec, resume, progress)
     from .manifest import claimed
 
-    with claimed(spec.out, _comparable(spec.to_dict()), "a training run", overwrite):
+    with claimed(spec.out, _comparable(spec.to_dict()), "a training run", overwrite, normalise=_comparable):
         for stale in Path(spec.out).glob(".*.tmp"):  # left by a killed writer; the lock says none is running
             stale.unlink()
         return _train(spec, resume, progress)

@@ -103,8 +103,10 @@ class TrainConfig:
         return self
 
     def settings(self) -> dict:
-        """What decides the trained weights: everything but the engine's threads, logging and notes."""
-        return {k: v for k, v in self.to_dict().items() if k not in ENGINE_ONLY}
+        """What decides the trained weights: everything but the engine's threads, logging and notes (and the
+        DenseCRF loss's knobs when that loss is not used)."""
+        unused = ENGINE_ONLY + (() if self.loss == "ce+densecrf" else RLOSS_ONLY)
+        return {k: v for k, v in self.to_dict().items() if k not in unused}
 
     @classmethod
     def from_dict(cls, d: dict) -> "TrainConfig":
@@ -116,6 +118,7 @@ class TrainConfig:
 
 
 ENGINE_ONLY = ("threads", "workers", "log_every", "checkpoint_every", "extra")
+RLOSS_ONLY = ("rloss_weight", "rloss_sigma_rgb", "rloss_sigma_xy", "rloss_scale")
 
 # ------------------------------------------------------------------------------------------ helpers
 def distributed() -> tuple[int, int, int]:
