@@ -223,8 +223,9 @@ class Pipeline:
                     run = self.layout.run(key, s)
                     if (run / "run.json").is_file():
                         self.evaluate_run(key, run)
-        for stage, run_stage in (("variants", self.variants), ("round2", self.round2), ("budget", self.budget_curve),
-                                 ("points", self.points), ("boundary", self.boundary)):
+        # the cheap analysis first, then the retraining options, the clicks, and the long budget curve last
+        for stage, run_stage in (("boundary", self.boundary), ("variants", self.variants), ("round2", self.round2),
+                                 ("points", self.points), ("budget", self.budget_curve)):
             if stage in stages:
                 run_stage()
         if "report" in stages:
