@@ -80,6 +80,12 @@ class Pipeline:
         """The weak labels of the main chain: the config's own scribbles, or simulated ones at its budget."""
         if not self.config.scribbles:
             return self.simulate(self.budget, self.main_tag)
+        return self.scribbles_folder()
+
+    def scribbles_folder(self) -> Path:
+        """Where the main chain's weak labels are (nothing is simulated here)."""
+        if not self.config.scribbles:
+            return self.layout.scribbles(self.main_tag)
         from .settings import data_root
 
         path = Path(self.config.scribbles).expanduser()
@@ -368,16 +374,17 @@ SMOKE_OVERRIDES = dict(limit=24, seeds=(0,), train_overrides={"iters": 30, "batc
                        budgets=(0.01, 0.05), progress=False, stages=("chain", "F", "evaluate", "pseudo"))
 
 
-def smoke_config(config: str = "default", stages=None) -> PipelineConfig:
-    """A tiny version of ``config`` on 24 embedded scenes with 30-step networks (CI: seconds, not minutes)."""
+def smoke_config(config: str = "default", stages=None, **overrides) -> PipelineConfig:
+    """A tiny version of ``config`` on 24 embedded scenes with 30-step networks (CI: seconds, not minutes);
+    ``overrides``: PipelineConfig fields changed on top (e.g. ``budgets=(0.01,)``)."""
     cfg = replace(load_config(config), name=f"{config}-smoke", data="default", classes=None, preset="cpu-fast",
-                  **SMOKE_OVERRIDES)
+                  **{**SMOKE_OVERRIDES, **overrides})
     return replace(cfg, stages=tuple(stages)) if stages else cfg
 
 
-def example_chain(smoke: bool, config: str = "default", stages=None, log=print) -> Pipeline:
+def example_chain(smoke: bool, config: str = "default", stages=None, log=print, **overrides) -> Pipeline:
     """The chain the notebooks inspect: the repository's own run of ``config`` (run first if missing),
-    or, when ``smoke``, a tiny one in a temporary folder."""
+    or, when ``smoke``, a tiny one in a temporary folder (``overrides`` change its config)."""
     if smoke:
         import atexit
         import shutil
@@ -385,7 +392,7 @@ def example_chain(smoke: bool, config: str = "default", stages=None, log=print) 
 
         root = Path(tempfile.mkdtemp(prefix="scribblegap_smoke_"))
         atexit.register(shutil.rmtree, root, ignore_errors=True)  # tens of MB of smoke outputs: gone at exit
-        pipe = Pipeline(smoke_config(config, stages), root, log=log)
+        pipe = Pipeline(smoke_config(config, stages, **overrides), root, log=log)
     else:
         cfg = load_config(config)
         pipe = Pipeline(replace(cfg, stages=tuple(stages)) if stages else cfg, log=log)
@@ -397,6 +404,6 @@ def chain_folders(pipe: Pipeline) -> dict[str, Path]:
     """Where the main chain of a pipeline wrote its annotator outputs (train split)."""
     lay, tag = pipe.layout, pipe.main_tag
     b_run = lay.run("B", pipe.config.seeds[0])
-    return {"scribbles": pipe.main_scribbles(), "local": lay.local(tag, pipe.config.local_method),
+    return {"scribbles": pipe.scribbles_folder(), "local": lay.local(tag, pipe.config.local_method),
             "global": lay.global_(tag, b_run), "fused": lay.fused(tag, b_run),
             "fused_crf": lay.fused(tag, b_run, pipe.config.regularisation)}

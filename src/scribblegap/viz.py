@@ -186,7 +186,8 @@ def budget_figure(rows: list[dict], f_mean: float | None, f_std: float | None = 
         y = [100 * r[key] for r in rows]
         ax.plot(x, y, "-o", color=color, label=label)
         if b_std:
-            ax.fill_between(x, [v - 100 * b_std for v in y], [v + 100 * b_std for v in y], color=color, alpha=0.12)
+            ax.fill_between(x, [v - 100 * b_std for v in y], [v + 100 * b_std for v in y], color=color, alpha=0.12,
+                            label=f"{key} ± B's seed std" if key == "B" else None)
     if f_mean is not None:
         ax.axhline(100 * f_mean, color="tab:green", ls="--", label="F: full masks")
         if f_std:
