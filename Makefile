@@ -44,11 +44,18 @@ report: setup
 
 # the measurements behind the README (hours on 2 cores; every stage resumes), then the report
 results: setup
-	$(PY) -m scribblegap run --config default-fast --no-progress
-	$(PY) -m scribblegap run --config default-variant --no-progress
 	$(PY) -m scribblegap run --config voc12-mini --no-progress
-	$(PY) -m scribblegap run --config voc12-mini-fast --no-progress
+	$(PY) -m scribblegap run --config voc12-mini-scratch --no-progress
+	$(PY) -m scribblegap run --config voc12-mini-scratch-fast --no-progress
+	$(PY) -m scribblegap run --config default --no-progress
+	$(PY) -m scribblegap run --config hard-fast --no-progress
+	$(PY) -m scribblegap run --config hard-variant --no-progress
 	$(PY) -m scribblegap report
+
+# speed benchmarks on this machine (results/bench_train_cpu*.json, results/voc12-mini/simulator.json)
+bench: setup
+	$(PY) scripts/bench_train.py --presets cpu-fast cpu-pretrained --threads 1 2 --side-by-side 2 --json results/bench_train_cpu_presets.json
+	$(PY) scripts/bench_simulator.py
 
 clean-venv:
 	rm -rf $(VENV)
