@@ -5,8 +5,8 @@ confidence threshold keeps, from the stored local and global annotator outputs o
     python scripts/measure_fusion.py --step 10           # every 10th image (a quick look)
 
 Inputs are the outputs of ``python -m scribblegap run --config voc12-mini`` (local annotator and global
-annotator B_s0 at the default budget); no CRF here (the CRF's gain is in ``summary.json`` under
-``pseudo_labels``). Writes ``results/voc12-mini/fusion_variants.json``; ``scribblegap report`` shows it.
+annotator B_s0 at the default budget; ``--config voc12-mini-scratch`` for the networks from scratch); no CRF here (the CRF's gain is in ``summary.json`` under
+``pseudo_labels``). Writes ``results/<config>/fusion_variants.json``; ``scribblegap report`` shows it.
 """
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from scribblegap.data.labels import IGNORE
 from scribblegap.fusion import MODES, fuse
 from scribblegap.io import write_json
 from scribblegap.metrics import ConfusionMatrix
-from scribblegap.pipeline import Pipeline, chain_folders, load_config
+from scribblegap.configs import load_config
+from scribblegap.pipeline import Pipeline, chain_folders
 from scribblegap.provenance import describe
 from scribblegap.scribbles import WeakLabels
 from scribblegap.settings import REPO_ROOT
@@ -38,10 +39,10 @@ def main() -> None:
     p.add_argument("--out", default=None, help="default: results/<name>/fusion_variants.json")
     args = p.parse_args()
 
-    pipe = Pipeline(load_config(args.config), REPO_ROOT)
+    pipe = Pipeline(load_config(args.config), REPO_ROOT, log=lambda *a: None)
     folders = chain_folders(pipe)
     if args.seed != pipe.config.seeds[0]:
-        folders["global"] = folders["global"].parents[1] / f"B_s{args.seed}" / "global"
+        folders["global"] = pipe.layout.global_(pipe.main_tag, pipe.layout.run("B", args.seed))
     for name in ("scribbles", "local", "global"):
         if not folders[name].is_dir():
             raise SystemExit(f"{folders[name]} is missing: run `python -m scribblegap run --config {args.config}` first")
@@ -67,10 +68,10 @@ def main() -> None:
             counts[0] += int((confidence >= t).sum())
             counts[1] += int((right & (confidence >= t)).sum())
             counts[2] += int(scored.sum())
-    out = Path(args.out) if args.out else pipe.results / "fusion_variants.json"
+    out = Path(args.out) if args.out else pipe.layout.side_file("fusion_variants")
     write_json(out, {
         "what": "pseudo-label mIoU on train of fuse(local, global, weight, mode), scribbles clamped, no CRF",
-        "local": pipe.portable(folders["local"]), "global": pipe.portable(folders["global"]),
+        "local": pipe.layout.relative(folders["local"]), "global": pipe.layout.relative(folders["global"]),
         "images": len(keys), "step": args.step, "seconds": round(time.perf_counter() - start, 1),
         "miou": {mode: {(f"{w:g}" if mode != "max" else "any"): cm.miou() for (m, w), cm in variants.items()
                         if m == mode} for mode in MODES},
