@@ -5,7 +5,7 @@ human clicks, seconds per image on one core, and the size of the compact probabi
     python scripts/measure_local_annotators.py --methods gmm crf --step 4   # a quicker subset
 
 Runs through :func:`scribblegap.annotators.runner.run_local` (one process), so it is resumable: label
-maps and stores go to ``outputs/voc12-mini/local/<labels>/<method>/`` and an interrupted run continues.
+maps and stores go to ``outputs/voc12-mini/local-methods/<labels>/<method>/`` and an interrupted run continues.
 ``results/voc12-mini/local_annotators.json`` is rewritten after every (method, labels) pair.
 
 Seconds per image are process CPU seconds of ``predict_local`` alone (no file I/O) with one thread
@@ -30,11 +30,15 @@ from scribblegap.annotators.runner import run_local  # noqa: E402
 from scribblegap.data import load_dataset  # noqa: E402
 from scribblegap.evaluate import score_folder  # noqa: E402
 from scribblegap.io import write_json  # noqa: E402
+from scribblegap.layout import Layout  # noqa: E402
+from scribblegap.settings import REPO_ROOT  # noqa: E402
 from scribblegap.scribbles import WeakLabels  # noqa: E402
 
 TRAIN_AUG_IMAGES = 10_582
 STORE_TARGET_GB = 2.0
-SCRIBBLES = "outputs/voc12-mini/scribbles-default/train"
+# the benchmark config's folders: its simulated scribbles at the default budget, its outputs and results
+LAYOUT = Layout(REPO_ROOT, "voc12-mini", "cpu-pretrained")
+SCRIBBLES = str(LAYOUT.scribbles("budget-0.03"))  # `scribblegap run --config voc12-mini` simulates them
 TUNING = ("defaults chosen by hand on train ids[::20] (60 of the images scored here), varying one or two "
           "parameters at a time, with scribbles of a provisional version of the simulator (2.7% labelled), "
           "then checked on the same 60 images with the final default-budget scribbles; the human clicks "
@@ -70,8 +74,8 @@ def main(argv=None):
                    help="STEP for methods slower than --slow-seconds per image (default: --step)")
     p.add_argument("--slow-seconds", type=float, default=1.5)
     p.add_argument("--timing-images", type=int, default=20)
-    p.add_argument("--work", default="outputs/voc12-mini/local")
-    p.add_argument("--out", default="results/voc12-mini/local_annotators.json")
+    p.add_argument("--work", default=str(LAYOUT.outputs / "local-methods"))
+    p.add_argument("--out", default=str(LAYOUT.side_file("local_annotators")))
     args = p.parse_args(argv)
 
     ds_all = load_dataset("voc12-mini", "train")
