@@ -370,8 +370,9 @@ def run_pipeline(spec: str = "default", root=None, log=print, **overrides) -> di
     return Pipeline(load_config(spec, **overrides), root, log=log).run()
 
 
+# per-image stages in the notebook's own process (workers=1): no process pools inside a Jupyter kernel
 SMOKE_OVERRIDES = dict(limit=24, seeds=(0,), train_overrides={"iters": 30, "batch_size": 8, "eval_every": 0},
-                       budgets=(0.01, 0.05), progress=False, stages=("chain", "F", "evaluate", "pseudo"))
+                       budgets=(0.01, 0.05), progress=False, workers=1, stages=("chain", "F", "evaluate", "pseudo"))
 
 
 def smoke_config(config: str = "default", stages=None, **overrides) -> PipelineConfig:
