@@ -192,6 +192,9 @@ class Pipeline:
                              crf=DenseCRF() if crf else None, crf_workers=self.workers, progress=False)
         record = run_record(run, scores, describe())
         record["run_dir"] = self.layout.relative(run)
+        for holder, field in ((record, "labels"), (record["spec"], "out"), (record["spec"], "labels")):
+            if isinstance(holder.get(field), str) and Path(holder[field]).is_absolute():  # no machine paths
+                holder[field] = self.layout.relative(holder[field])
         record_run(summary, key, record)
         return record
 
