@@ -65,6 +65,12 @@ def test_claims_are_judged_from_the_numbers(tmp_path):
     assert rows[("W above R", "clear")] == "confirmed"
     assert rows[("Fused + CRF pseudo-labels beat the best single annotator", "clear")] == "confirmed"
     assert rows[("The gap closes at about 3.1% annotated pixels", "clear")] == "open"
+    write("one-seed-r", {**clear, "R": {"miou": 0.58, "n": 1}})  # R's own noise unknown: no verdict on it
+    rows = {r.split(" | ")[0].strip("| "): r.split(" | ")[3].strip(" |*")
+            for r in claims_section(tmp_path, ("one-seed-r",)).splitlines()[2:]}
+    assert rows["The DenseCRF loss (R, the best peer) closes part of it (paper: 57.4%)"] == "open (one seed)"
+    assert rows["W above R"] == "open (one seed)"
+    assert rows["W closes most of the gap (paper: 64.2%)"] == "confirmed"
 
 
 def test_budget_verdict_needs_a_gap_to_close():

@@ -93,7 +93,10 @@ def claim_reduction(s: dict, key: str, paper: float) -> tuple[str, str]:
     if not g["measurable"]:
         return seen + "; the gap is not measurable, so no ratio", "not measurable"
     r = g["reductions"][key]
-    seen += f"; ({key} - B) / (F - B) = {_pts(r['ratio'])}% ± {_pts(r['ratio_err'])} (paper {_pts(paper)}%)"
+    seen += f"; ({key} - B) / (F - B) = {_pts(r['ratio'])}%"
+    if s[key].get("n", 1) < 2:
+        return seen + f" (one seed of {key}, so its noise is unknown; paper {_pts(paper)}%)", "open (one seed)"
+    seen += f" ± {_pts(r['ratio_err'])} (paper {_pts(paper)}%)"
     return seen, "confirmed" if r["ratio"] - RATIO_SIGMAS * r["ratio_err"] > 0 else "not seen"
 
 
@@ -103,7 +106,7 @@ def claim_w_above_r(s: dict) -> tuple[str, str]:
     d = s["W"]["miou"] - s["R"]["miou"]
     pooled = pooled_std(s["W"], s["R"])
     seen = f"W - R = {100 * d:+.1f} points" + (f" (pooled seed std {_pts(pooled)})" if pooled else " (one seed)")
-    if pooled is None:
+    if pooled is None or min(s["W"].get("n", 1), s["R"].get("n", 1)) < 2:  # a one-seed side has no noise estimate
         return seen, "open (one seed)"
     return seen, "confirmed" if d > MIN_SIGMAS * pooled else ("not seen" if d < 0 else "within noise")
 
