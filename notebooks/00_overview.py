@@ -276,7 +276,8 @@ for name, s in summaries.items():
 
 # %% [markdown]
 # The paper's claims, each judged from `results/voc12-mini/summary.json` (the ImageNet-initialised
-# network, preset `cpu-pretrained`, three seeds of F, B, W and R). The verdicts are computed by
+# network, preset `cpu-pretrained`; its config asks for three seeds of F, B, W and R, and `n` says how many
+# are recorded). The verdicts are computed by
 # `scribblegap.claims.judge`: *confirmed*, *not seen*, *within noise*, *not measurable* (no gap above
 # the noise to take a ratio of), *open* (runs missing).
 

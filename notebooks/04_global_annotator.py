@@ -344,8 +344,8 @@ for name, weak in (("F", WeakLabels("full")), ("B", WeakLabels(work / "scribbles
 # %% [markdown]
 # ## F and B on VOC12-mini: with and without pretraining
 #
-# The recorded runs: `scribblegap run --config voc12-mini` (the `cpu-pretrained` preset above, three seeds
-# of F, B, W and R) and `--config voc12-mini-scratch` (the same chain from scratch, preset `cpu-long`).
+# The recorded runs: `scribblegap run --config voc12-mini` (the `cpu-pretrained` preset above; three seeds
+# of F, B, W and R in its config, `n` in each table how many are recorded) and `--config voc12-mini-scratch` (the same chain from scratch, preset `cpu-long`).
 # The notebook only reads their results folders; it trains nothing. The question the seeds answer: is
 # $F - B$ larger than the seed noise?
 
