@@ -25,8 +25,8 @@ test: setup
 test-fast: setup
 	$(PY) -m pytest tests -m "not slow" -o addopts=""
 
-# execute every notebook in full mode and store its outputs in the .ipynb (hours on 2 cores: the notebooks
-# train); prints each one's wall time and size, fails when one raises or exceeds 2 MB
+# execute every notebook in full mode and store its outputs in the .ipynb (minutes: the notebooks read the
+# recorded results); prints each one's wall time and size, fails when one raises or exceeds 2 MB
 notebooks: setup
 	$(PY) scripts/notebooks.py execute
 

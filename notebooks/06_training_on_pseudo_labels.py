@@ -52,7 +52,7 @@ from scribblegap.settings import REPO_ROOT
 from scribblegap.viz import colorize, overlay, show, thicken
 
 RESULTS = REPO_ROOT / "results"
-HEADLINE = "voc12-mini"  # the benchmark: ImageNet-initialised trunk, three seeds of F, B, W, R
+HEADLINE = "voc12-mini"  # the benchmark: ImageNet-initialised trunk; F, B, W, R (seeds: `n` in the tables)
 SMOKE_LABEL = "smoke run (CI: 24 embedded scenes, 30-step networks) - not a result"
 torch.manual_seed(0)
 
@@ -501,8 +501,8 @@ if profile:
 # * `hue_spread`, `texture`, `noise`, `blur`: how confusable the classes are and how soft the edges.
 #
 # `hard-variant` is the same scenes with `halo=0, part_hue_shift=0` (no shadow; parts in their body's
-# colour), and `default` the main job on the default knobs, which are being re-tuned by
-# `scripts/tune_scenes.py` (its table of candidate knob sets goes to `results/scene_tuning.json`). First the
+# colour), and `default` the main job on the default knobs; `scripts/tune_scenes.py` measures candidate
+# knob sets for them (its table goes to `results/scene_tuning.json`). First the
 # knobs in which these scene sets differ:
 
 # %%
@@ -526,7 +526,7 @@ rows = ["| knob | " + " | ".join(knobs) + " |", "| --- |" + " --- |" * len(knobs
 rows += [f"| `{k}` | " + " | ".join(f"{v[k]:g}" for v in knobs.values()) + " |" for k in differ]
 display(Markdown("\n".join(rows)) if differ else Markdown("*These scene sets share all their knobs.*"))
 same = SceneConfig().to_dict() == SceneConfig(**SCENE_VARIANTS["hard"]).to_dict()
-print("the default knobs are " + ("the hard ones at present (the defaults are being re-tuned)" if same
+print("the default knobs are " + ("the hard ones (no re-tuned set has replaced them yet)" if same
                                   else "not the hard ones: " + ", ".join(
                                       f"{k} {v} (hard {SCENE_VARIANTS['hard'][k]})"
                                       for k, v in SceneConfig().to_dict().items() if SCENE_VARIANTS["hard"][k] != v)))
@@ -563,7 +563,7 @@ from scribblegap.tables import regimes_table
 scene_results = {name: recorded(name) for name in ("hard-fast", "hard-variant", "default")}
 scene_results = {k: v for k, v in scene_results.items() if "F" in v}
 LABELS = {"hard-fast": "hard scenes", "hard-variant": "hard scenes, no shadow, parts in body colour",
-          "default": "default scenes (re-tuned)"}
+          "default": "default scenes (the main job)"}
 if scene_results:
     display(Markdown(regimes_table(scene_results, LABELS)))
     rows = ["| results | local | global (B) | fused | fused + CRF |", "| --- | --- | --- | --- | --- |"]
@@ -578,7 +578,7 @@ if scene_results:
         d, noise = s["W"]["miou"] - s["B"]["miou"], pooled_std(s["W"], s["B"])
         if noise is None:
             side = "above" if d > 0 else "below"
-            where = f"one seed, so the noise is unknown; W lands {side} B"
+            where = f"{side} B (one seed, so the noise is unknown)"
         elif abs(d) <= MIN_SIGMAS * noise:
             where = f"within {MIN_SIGMAS:g}x the pooled seed std ({100 * noise:.1f}) of B"
         else:
@@ -625,9 +625,10 @@ if tuning:
 # learn rather than by its labels gains little from better labels (the lesson of the from-scratch runs on
 # VOC12-mini, notebook 07). Without the two traps (`hard-variant`) the boundaries are where the colour changes: that
 # is the kind of gap the mechanism is made for, and the comparison of the two rows of the tables, F - B
-# and W - B, is the measurement of how much of each gap it can close. The re-tuned candidates
-# (`thin_parts`, `thin_width`, `clutter_like_objects`, `texture`, `hue_spread`) move the gap from
-# structures no colour model finds towards boundaries and extents that it can.
+# and W - B, is the measurement of how much of each gap it can close. The candidates of
+# `scripts/tune_scenes.py` (`thin_parts`, `thin_width`, `clutter_like_objects`, `texture`, `hue_spread`) are
+# built to move the gap from structures no colour model finds towards boundaries and extents that it can;
+# whether they do is what `results/scene_tuning.json` records once that script has run.
 #
 # ## Summary
 #

@@ -51,7 +51,7 @@ from scribblegap.tables import budget_table
 from scribblegap.viz import budget_figure, show
 
 RESULTS = REPO_ROOT / "results"
-HEADLINE = "voc12-mini"                 # ImageNet-initialised trunk: F, B, W, R with three seeds, the budget curve
+HEADLINE = "voc12-mini"                 # ImageNet-initialised trunk: F, B, W, R (seeds: `n`), the budget curve
 SCRATCH = "voc12-mini-scratch-fast"     # the budget curve and the clicks from scratch
 SMOKE_LABEL = "smoke run (CI: 24 embedded scenes, 30-step networks) - not a result"
 

@@ -87,6 +87,36 @@ def strip(nb) -> None:
         cell.metadata.pop("ExecuteTime", None)
 
 
+def _short_polls(client_class):
+    """``client_class`` whose kernel client waits for a cell's reply in polls of one second. A single poll
+    of the whole cell timeout can miss a reply that arrives while widget messages are handled, and then
+    returns only when the timeout ends (jupyter/nbclient#312): the inspector cells waited out the timeout."""
+    from queue import Empty
+    from time import monotonic
+
+    from jupyter_core.utils import ensure_async
+
+    class ShortPolls(client_class):
+        async def async_start_new_kernel_client(self):
+            kc = await super().async_start_new_kernel_client()
+            wait_once = kc.shell_channel.get_msg
+
+            async def get_msg(timeout=None):
+                deadline = None if timeout is None else monotonic() + timeout
+                while True:
+                    left = 1.0 if deadline is None else min(1.0, max(0.0, deadline - monotonic()))
+                    try:
+                        return await ensure_async(wait_once(timeout=left))
+                    except Empty:
+                        if deadline is not None and monotonic() >= deadline:
+                            raise
+
+            kc.shell_channel.get_msg = get_msg
+            return kc
+
+    return ShortPolls
+
+
 def execute(py: Path, smoke: bool, timeout: int, max_bytes: int) -> tuple[bool, str]:
     import nbformat
     from nbclient import NotebookClient
@@ -103,7 +133,7 @@ def execute(py: Path, smoke: bool, timeout: int, max_bytes: int) -> tuple[bool, 
         print(f"    cell {n}/{len(code_cells)}: {time.perf_counter() - started.get(cell_index, start):6.1f} s",
               flush=True)
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+    client = _short_polls(NotebookClient)(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(NOTEBOOKS)}},
                             on_cell_start=lambda cell, cell_index, **_: started.__setitem__(cell_index, time.perf_counter()),
                             on_cell_executed=cell_done)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import tables
 from .claims import judge
-from .results import load_summary
+from .results import load_summary, recorded_curve
 
 
 def _training_curves(summary: dict) -> dict:
@@ -18,12 +18,7 @@ def _training_curves(summary: dict) -> dict:
     for key in ("F", "B", "W", "R"):
         runs = []
         for run in summary.get(key, {}).get("runs", []):
-            pts = run.get("curve")
-            if pts is None:  # older records: the run's own log, where it still exists
-                from .settings import REPO_ROOT
-                from .train import curve
-
-                pts = curve(REPO_ROOT / run.get("run_dir", "-"))
+            pts = recorded_curve(run)
             if pts:
                 runs.append((run.get("seed"), pts))
         if runs:

@@ -87,3 +87,19 @@ def run_record(run_dir, scores: dict, evaluated: dict | None = None) -> dict:
                    "spec": {k: v for k, v in spec.items() if k != "config"},
                    "curve": [{k: e.get(k) for k in ("step", "train_seconds", "val_miou")} for e in trained.get("curve", [])]})
     return record
+
+
+def recorded_curve(run: dict) -> list[dict]:
+    """The validation points of a recorded run: from its record, or (older records) from its log while the
+    run folder still holds that very run. A folder later reused by another config is not read."""
+    if run.get("curve") is not None:
+        return run["curve"]
+    from .runs import RECORD
+    from .settings import REPO_ROOT
+    from .train import curve
+
+    folder = REPO_ROOT / run.get("run_dir", "-")
+    trained = load_summary(folder / RECORD)
+    if trained.get("train_seconds") is None or trained.get("train_seconds") != run.get("train_seconds"):
+        return []
+    return curve(folder)

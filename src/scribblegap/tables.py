@@ -57,12 +57,11 @@ def gap_table(summary: dict, title: str = "F, B, W and R on val") -> str:
 
 def _curves(summary: dict, key: str) -> list[dict]:
     """{step: val mIoU} of each recorded run of ``key``: from the record, or from the run's log."""
-    from .settings import REPO_ROOT
-    from .train import read_log
+    from .results import recorded_curve
 
     out = []
     for run in summary.get(key, {}).get("runs", []):
-        entries = run.get("curve") or [e for e in read_log(REPO_ROOT / run.get("run_dir", "-")) if "val_miou" in e]
+        entries = recorded_curve(run)
         if entries:
             out.append({e["step"]: e["val_miou"] for e in entries})
     return out
