@@ -50,7 +50,8 @@ from scribblegap.viz import class_pixel_fractions, colorize, draw_points, legend
 STATS_IMAGES = 60 if SMOKE else None  # images per split for the class statistics (None: all)
 RESULTS = REPO_ROOT / "results"
 root = voc12_mini_dir()  # $SCRIBBLEGAP_DATA/voc12-mini
-print("VOC12-mini at", root)
+print("VOC12-mini found:", "$SCRIBBLEGAP_DATA/voc12-mini" if os.environ.get("SCRIBBLEGAP_DATA") else "../shared/data/voc12-mini",
+      f"({len(list((root / 'JPEGImages').glob('*.jpg')))} images)")
 
 # %% [markdown]
 # ## The gap and its reduction

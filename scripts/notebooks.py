@@ -85,6 +85,13 @@ def strip(nb) -> None:
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
+        if cell.cell_type == "code":  # a cell ending in viz.show(...) echoes the saved figure's (machine) path
+            cell.outputs = [o for o in cell.outputs if not _path_echo(o)]
+
+
+def _path_echo(output) -> bool:
+    text = output.get("data", {}).get("text/plain", "") if output.get("output_type") == "execute_result" else ""
+    return isinstance(text, str) and re.fullmatch(r"(Posix|Windows)?Path\('[^']*'\)", text.strip()) is not None
 
 
 def _short_polls(client_class):
