@@ -1,6 +1,6 @@
 import math
 
-from scribblegap.claims import gap_analysis
+from scribblegap.claims import claim_gap, gap_analysis, paired_difference
 from scribblegap.report import update_readme
 from scribblegap.tables import gap_table
 from scribblegap.results import load_summary, record_run
@@ -33,6 +33,26 @@ def test_gap_reduction_only_when_the_gap_exceeds_the_noise():
     assert "would be a ratio of noise" in gap_table(noisy, "t")
     one_seed = {k: {"miou": v["miou"], "n": 1} for k, v in summary.items()}
     assert "noise is unknown" in gap_table(one_seed, "t")
+
+
+def test_paired_difference_cancels_a_shared_seed_effect_and_leaves_the_verdict_alone():
+    def entry(key, values):
+        runs = [_run(f"{key}_s{s}", s, v) for s, v in enumerate(values)]
+        mean = sum(values) / len(values)
+        std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+        return {"miou": mean, "miou_std": std, "n": len(values), "runs": runs}
+
+    # seed 2 is lucky for both: the pooled std hides a steady 3-point gap
+    summary = {"F": entry("F", [0.63, 0.63, 0.69]), "B": entry("B", [0.60, 0.61, 0.66])}
+    p = paired_difference(summary, "F", "B")
+    assert p["seeds"] == [0, 1, 2] and [round(d, 3) for d in p["diffs"]] == [0.03, 0.02, 0.03]
+    assert math.isclose(p["mean"], 0.08 / 3) and p["sigmas"] > 4
+    seen, verdict = claim_gap(summary)
+    assert "paired by seed: +3.0, +2.0, +3.0" in seen and verdict == "not seen"  # the pooled rule decides
+    assert "paired by seed" in gap_table(summary, "t")
+    # only seeds both sides have are paired; one shared seed is not enough
+    summary["B"]["runs"] = summary["B"]["runs"][:1]
+    assert paired_difference(summary, "F", "B") is None and "paired" not in claim_gap(summary)[0]
 
 
 def test_readme_block_is_replaced(tmp_path):

@@ -5,7 +5,7 @@ import json
 import math
 from pathlib import Path
 
-from .claims import MIN_SIGMAS, budget_rows, budget_verdict, gap_analysis
+from .claims import MIN_SIGMAS, budget_rows, budget_verdict, gap_analysis, paired_difference, paired_text
 
 LABELS = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
           "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
@@ -43,6 +43,9 @@ def gap_table(summary: dict, title: str = "F, B, W and R on val") -> str:
         noise = pct(g["pooled_std"]) if g["pooled_std"] is not None else "unknown (one seed)"
         verdict = (f"F - B = {pct(g['gap'])} points, {g['sigmas']:.1f}x the pooled seed std ({noise})"
                    if g["sigmas"] is not None else f"F - B = {pct(g['gap'])} points; seed noise {noise}")
+        paired = paired_text(paired_difference(summary, "F", "B", field))
+        if paired:
+            verdict += f"; {paired}"
         if g["measurable"]:
             parts = [f"{k}: {pct(r['ratio'])}% ± {pct(r['ratio_err'])}" for k, r in g["reductions"].items()]
             verdict += ". Gap reduction (K - B) / (F - B): " + (", ".join(parts) if parts else "no W or R yet")
