@@ -395,7 +395,9 @@ if folders is not None:
 # W_confident, W_soft and W_round2 with one seed (the first). Scored on the 250 validation images, without and with the test-time dense CRF. The lines under
 # the table compare F - B with the pooled seed noise: a gap reduction $(K - B)/(F - B)$ is printed only when
 # the gap is more than `MIN_SIGMAS` pooled seed standard deviations, otherwise it would be a ratio of
-# noise.
+# noise. Each line also gives F - B seed by seed ("paired by seed"): one seed gives F and B the same head
+# initialisation and batch order, so the part of a seed's luck that both share cancels in the difference.
+# The pooled rule, not the paired one, decides the verdicts.
 
 # %%
 from scribblegap.claims import MIN_SIGMAS, PAPER, judge
