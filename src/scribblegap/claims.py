@@ -6,6 +6,7 @@ Torch-free: reads only the dicts of ``results/<name>/summary.json``. Verdicts: *
 from __future__ import annotations
 
 import math
+import statistics
 
 from .metrics import gap_reduction
 
@@ -40,13 +41,12 @@ def paired_difference(summary: dict, a: str, b: str, field: str = "miou") -> dic
     if len(seeds) < 2:
         return None
     diffs = [runs[a][s] - runs[b][s] for s in seeds]
-    mean = sum(diffs) / len(diffs)
-    std = math.sqrt(sum((d - mean) ** 2 for d in diffs) / (len(diffs) - 1))
+    mean, std = statistics.fmean(diffs), statistics.stdev(diffs)
     return {"seeds": seeds, "diffs": diffs, "mean": mean, "std": std, "sigmas": mean / std if std else None}
 
 
 def paired_text(p: dict | None) -> str:
-    """'paired by seed: +2.6, +3.9, +2.5, mean 3.0 ± 0.8 (3.7x its std)', or '' without two shared seeds."""
+    """e.g. 'paired by seed: +3.0, +2.0, +3.0, mean 2.7 ± 0.6 (4.6x its std)', or '' without two shared seeds."""
     if p is None:
         return ""
     sigmas = f" ({p['sigmas']:.1f}x its std)" if p["sigmas"] is not None else ""
@@ -130,9 +130,9 @@ def claim_w_above_r(s: dict) -> tuple[str, str]:
         return "W or R missing", "open"
     d = s["W"]["miou"] - s["R"]["miou"]
     pooled = pooled_std(s["W"], s["R"])
-    paired = paired_text(paired_difference(s, "W", "R"))
-    seen = f"W - R = {100 * d:+.1f} points" + (f" (pooled seed std {_pts(pooled)}" + (f"; {paired})" if paired else ")")
-                                               if pooled else " (one seed)")
+    noise = "; ".join(filter(None, [f"pooled seed std {_pts(pooled)}" if pooled else "one seed",
+                                    paired_text(paired_difference(s, "W", "R"))]))
+    seen = f"W - R = {100 * d:+.1f} points ({noise})"
     if pooled is None or min(s["W"].get("n", 1), s["R"].get("n", 1)) < 2:  # a one-seed side has no noise estimate
         return seen, "open (one seed)"
     return seen, "confirmed" if d > MIN_SIGMAS * pooled else ("not seen" if d < 0 else "within noise")
