@@ -1,8 +1,8 @@
 import math
 
-from scribblegap.claims import claim_gap, gap_analysis, paired_difference
+from scribblegap.claims import claim_gap, clicks_gap_closed, gap_analysis, paired_difference
 from scribblegap.report import update_readme
-from scribblegap.tables import gap_table
+from scribblegap.tables import gap_table, points_table
 from scribblegap.results import load_summary, record_run
 
 
@@ -53,6 +53,17 @@ def test_paired_difference_cancels_a_shared_seed_effect_and_leaves_the_verdict_a
     # only seeds both sides have are paired; one shared seed is not enough
     summary["B"]["runs"] = summary["B"]["runs"][:1]
     assert paired_difference(summary, "F", "B") is None and "paired" not in claim_gap(summary)[0]
+
+
+def test_clicks_gap_is_closed_against_f_of_the_clicks_seed():
+    summary = {"F": {"runs": [_run("F_s0", 0, 0.60, 0.64), _run("F_s1", 1, 0.70, 0.74)]},
+               "points": {"B": {"miou": 0.40, "miou_crf": 0.44, "seed": 1}, "W": {"miou": 0.55, "seed": 1}}}
+    c = clicks_gap_closed(summary)
+    assert c["F"] == 0.70 and math.isclose(c["ratio"], 0.5)  # F of seed 1, not of seed 0
+    assert clicks_gap_closed(summary, "miou_crf") is None  # W has no CRF score
+    assert "(W - B) / (F - B) with F of the same seed (1, 70.0%): 50.0%." in points_table(summary)
+    summary["points"]["B"]["seed"] = 5  # no F of that seed: no ratio
+    assert clicks_gap_closed(summary) is None and "Gap closed" not in points_table(summary)
 
 
 def test_readme_block_is_replaced(tmp_path):

@@ -138,6 +138,18 @@ def claim_w_above_r(s: dict) -> tuple[str, str]:
     return seen, "confirmed" if d > MIN_SIGMAS * pooled else ("not seen" if d < 0 else "within noise")
 
 
+def clicks_gap_closed(summary: dict, field: str = "miou") -> dict | None:
+    """(W - B) / (F - B) on the human clicks: B and W trained on clicks, F the full-mask run of the same seed
+    (None until all three are recorded). One seed each, so it carries no noise estimate of its own."""
+    pts = summary.get("points", {})
+    b, w = pts.get("B", {}).get(field), pts.get("W", {}).get(field)
+    seed = pts.get("B", {}).get("seed")
+    f = next((r.get(field) for r in summary.get("F", {}).get("runs", []) if r.get("seed") == seed), None)
+    if None in (b, w, f):
+        return None
+    return {"seed": seed, "F": f, "B": b, "W": w, "ratio": gap_reduction(w, b, f)}
+
+
 def budget_rows(summary: dict) -> tuple[float | None, list[dict]]:
     curve = summary.get("budget_curve", {})
     rows = sorted((v for k, v in curve.items() if k != "F"), key=lambda v: v["budget"])

@@ -5,7 +5,8 @@ import json
 import math
 from pathlib import Path
 
-from .claims import MIN_SIGMAS, budget_rows, budget_verdict, gap_analysis, paired_difference, paired_text
+from .claims import (MIN_SIGMAS, budget_rows, budget_verdict, clicks_gap_closed, gap_analysis, paired_difference,
+                     paired_text)
 
 LABELS = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
           "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
@@ -137,8 +138,14 @@ def points_table(summary: dict) -> str:
         return ""
     rows = [[f"{key} (clicks)", pct(pts[key].get("miou")), pct(pts[key].get("miou_crf"))] for key in ("B", "W")
             if key in pts]
-    return "\n".join(["#### Human clicks as the weak labels (one seed)", ""]
-                     + _table(["model", "val mIoU %", "with CRF"], rows)) + "\n"
+    lines = ["#### Human clicks as the weak labels (one seed)", ""] + _table(["model", "val mIoU %", "with CRF"], rows)
+    closed = {field: clicks_gap_closed(summary, field) for field in ("miou", "miou_crf")}
+    if closed["miou"]:
+        c = closed["miou"]
+        crf = f"; with CRF {pct(closed['miou_crf']['ratio'])}%" if closed["miou_crf"] else ""
+        lines += ["", f"Gap closed on clicks, (W - B) / (F - B) with F of the same seed ({c['seed']}, "
+                      f"{pct(c['F'])}%): {pct(c['ratio'])}%{crf}. One seed each: no noise estimate of its own."]
+    return "\n".join(lines) + "\n"
 
 
 def boundary_table(path: Path) -> str:
