@@ -139,10 +139,9 @@ def points_table(summary: dict) -> str:
     rows = [[f"{key} (clicks)", pct(pts[key].get("miou")), pct(pts[key].get("miou_crf"))] for key in ("B", "W")
             if key in pts]
     lines = ["#### Human clicks as the weak labels (one seed)", ""] + _table(["model", "val mIoU %", "with CRF"], rows)
-    closed = {field: clicks_gap_closed(summary, field) for field in ("miou", "miou_crf")}
-    if closed["miou"]:
-        c = closed["miou"]
-        crf = f"; with CRF {pct(closed['miou_crf']['ratio'])}%" if closed["miou_crf"] else ""
+    c, c_crf = clicks_gap_closed(summary), clicks_gap_closed(summary, "miou_crf")
+    if c:
+        crf = f"; with CRF {pct(c_crf['ratio'])}%" if c_crf else ""
         lines += ["", f"Gap closed on clicks, (W - B) / (F - B) with F of the same seed ({c['seed']}, "
                       f"{pct(c['F'])}%): {pct(c['ratio'])}%{crf}. One seed each: no noise estimate of its own."]
     return "\n".join(lines) + "\n"
