@@ -156,3 +156,23 @@ def test_a_run_folder_reused_by_another_config_is_not_read_as_an_old_records_cur
     assert results.recorded_curve(old) == [{"step": 100, "val_miou": 0.4}]  # that very run: its log is read
     assert results.recorded_curve({**old, "train_seconds": 99.0}) == []  # the folder holds another run now
     assert results.recorded_curve({**old, "curve": [{"step": 5, "val_miou": 0.1}]})[0]["step"] == 5
+
+
+def test_benchmark_rows_name_their_own_batch_when_presets_differ(tmp_path):
+    import json
+
+    from scribblegap.report import benchmarks_section
+
+    def row(label, batch, ips):
+        return {"label": label, "arch": "efficientnet_lite0", "output_stride": 16, "head": "lraspp", "crop": 224,
+                "batch": batch, "threads": 1, "images_per_s": ips}
+
+    machine = {"machine": "test box"}
+    (tmp_path / "bench_train_mixed.json").write_text(json.dumps(
+        {"results": [row("preset a", 16, 31.5), row("preset b", 8, 3.6)], "provenance": machine}))
+    (tmp_path / "bench_train_one.json").write_text(json.dumps(
+        {"results": [{**row(None, 10, 85.2), "threads": None}], "provenance": machine}))
+    mixed, one = benchmarks_section(tmp_path).strip().splitlines()
+    assert "preset a (efficientnet_lite0 OS16 lraspp 224px, batch 16, 1 thread): 31.5 img/s" in mixed
+    assert "preset b (efficientnet_lite0 OS16 lraspp 224px, batch 8, 1 thread): 3.6 img/s" in mixed
+    assert "(`bench_train_one.json`, batch 10): efficientnet_lite0 OS16 lraspp 224px: 85.2 img/s." in one

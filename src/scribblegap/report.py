@@ -121,11 +121,15 @@ def benchmarks_section(results_root="results") -> str:
                      f"({sp['images']} images).")
     for bench in sorted(root.glob("bench_train_*.json")):
         d = json.loads(bench.read_text())
-        rows = ", ".join(f"{r.get('label') or r['arch']} OS{r['output_stride']} {r['head']} {r['crop']}px"
-                         + (f" ({r['threads']} thread{'s' * (r['threads'] > 1)})" if r.get("threads") else "")
-                         + f": {r['images_per_s']:.1f} img/s" for r in d["results"])
-        lines.append(f"- **Training throughput** on {d['provenance']['machine']} (`{bench.name}`, batch "
-                     f"{d['results'][0]['batch']}): {rows}.")
+        batches = {r["batch"] for r in d["results"]}
+        one_batch = len(batches) == 1  # else each row names its own batch (presets train with their own)
+        rows = ", ".join(f"{r['label'] + ' (' + r['arch'] if r.get('label') else r['arch']}"
+                         f" OS{r['output_stride']} {r['head']} {r['crop']}px"
+                         + ("" if one_batch else f", batch {r['batch']}")
+                         + (f", {r['threads']} thread{'s' * (r['threads'] > 1)}" if r.get("threads") else "")
+                         + (")" if r.get("label") else "") + f": {r['images_per_s']:.1f} img/s" for r in d["results"])
+        batch = f", batch {batches.pop()}" if one_batch else ""
+        lines.append(f"- **Training throughput** on {d['provenance']['machine']} (`{bench.name}`{batch}): {rows}.")
     return "\n".join(lines) + "\n"
 
 
