@@ -26,6 +26,9 @@ CANDIDATES = {
     # ... and weaker texture and hue spread: colour separates the objects, shape and extent still have to be learnt
     "colour": "default:hard,halo=0,part_hue_shift=0,thin_parts=3,thin_width=5,clutter_like_objects=0.3,"
               "texture=0.2,hue_spread=0.02",
+    # ... and clutter almost never in object colours, flatter textures: what a per-image colour model needs
+    "clean": "default:hard,halo=0,part_hue_shift=0,thin_parts=3,thin_width=5,clutter_like_objects=0.1,"
+             "texture=0.1,hue_spread=0.02",
 }
 STAGES = ("chain", "F", "evaluate", "pseudo", "boundary")
 
