@@ -630,7 +630,11 @@ if tuning:
 # and W - B, is the measurement of how much of each gap it can close. The candidates of
 # `scripts/tune_scenes.py` (`thin_parts`, `thin_width`, `clutter_like_objects`, `texture`, `hue_spread`) are
 # built to move the gap from structures no colour model finds towards boundaries and extents that it can;
-# whether they do is what `results/scene_tuning.json` records once that script has run.
+# whether they do is what `results/scene_tuning.json` records once that script has run. Read its W - B
+# column with two cautions: every candidate is one seed, so a point or two either way is within the seed
+# noise of the fast preset (the two seeds of `hard-fast` above show its size); and compare the fused + CRF
+# column with the pseudo-labels of VOC12-mini (notebook 05): better colour separation raises the
+# pseudo-labels, but while they stay far below what dense masks give, W learns their errors as well.
 #
 # ## Summary
 #

@@ -176,3 +176,14 @@ def test_benchmark_rows_name_their_own_batch_when_presets_differ(tmp_path):
     assert "preset a (efficientnet_lite0 OS16 lraspp 224px, batch 16, 1 thread): 31.5 img/s" in mixed
     assert "preset b (efficientnet_lite0 OS16 lraspp 224px, batch 8, 1 thread): 3.6 img/s" in mixed
     assert "(`bench_train_one.json`, batch 10): efficientnet_lite0 OS16 lraspp 224px: 85.2 img/s." in one
+
+
+def test_budget_table_gives_the_share_closed_only_where_b_leaves_a_gap():
+    from scribblegap.tables import budget_table
+
+    curve = {"F": {"miou": 0.60}, "0.01": {"budget": 0.01, "B": 0.50, "W": 0.55},
+             "0.1": {"budget": 0.1, "B": 0.595, "W": 0.60}}
+    lines = budget_table({"budget_curve": curve}).splitlines()
+    assert lines[4].endswith("| gap closed |")
+    assert lines[6].startswith("| 1% |") and lines[6].endswith("| 50% |")  # (55 - 50) / (60 - 50)
+    assert lines[7].startswith("| 10% |") and lines[7].endswith("| – |")  # B within 1 point of F: no gap

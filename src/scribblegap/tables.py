@@ -5,7 +5,7 @@ import json
 import math
 from pathlib import Path
 
-from .claims import (MIN_SIGMAS, budget_rows, budget_verdict, clicks_gap_closed, gap_analysis, paired_difference,
+from .claims import (CLOSE_WITHIN, MIN_SIGMAS, budget_rows, budget_verdict, clicks_gap_closed, gap_analysis, paired_difference,
                      paired_text)
 
 LABELS = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
@@ -100,10 +100,18 @@ def budget_table(summary: dict, config: dict | None = None) -> str:
     preset = (config or {}).get("pipeline", {}).get("preset")
     header = "#### Annotation budget (one seed" + (f", preset {preset}" if preset else "") + ")"
     body = [[f"{100 * r['budget']:g}%", f"{pct(_achieved(r), 2)}%", pct(r["B"]), pct(r["W"]),
-             pct(f - r["B"]) if f is not None else "–", pct(f - r["W"]) if f is not None else "–"] for r in rows]
+             pct(f - r["B"]) if f is not None else "–", pct(f - r["W"]) if f is not None else "–",
+             _closed(f, r)] for r in rows]
     return "\n".join([header, "", f"F (full masks) = {pct(f)} %", ""]
-                     + _table(["budget", "achieved", "B %", "W %", "F - B", "F - W"], body)
+                     + _table(["budget", "achieved", "B %", "W %", "F - B", "F - W", "gap closed"], body)
                      + ["", budget_verdict(f, rows)[0] + "."]) + "\n"
+
+
+def _closed(f: float | None, row: dict) -> str:
+    """(W - B) / (F - B) at one budget point; "–" where B is within CLOSE_WITHIN of F (no gap to close)."""
+    if f is None or f - row["B"] <= CLOSE_WITHIN:
+        return "–"
+    return f"{100 * (row['W'] - row['B']) / (f - row['B']):.0f}%"
 
 
 def _achieved(row: dict) -> float:
