@@ -123,11 +123,14 @@ def benchmarks_section(results_root="results") -> str:
         d = json.loads(bench.read_text())
         batches = {r["batch"] for r in d["results"]}
         one_batch = len(batches) == 1  # else each row names its own batch (presets train with their own)
-        rows = ", ".join(f"{r['label'] + ' (' + r['arch'] if r.get('label') else r['arch']}"
-                         f" OS{r['output_stride']} {r['head']} {r['crop']}px"
-                         + ("" if one_batch else f", batch {r['batch']}")
-                         + (f", {r['threads']} thread{'s' * (r['threads'] > 1)}" if r.get("threads") else "")
-                         + (")" if r.get("label") else "") + f": {r['images_per_s']:.1f} img/s" for r in d["results"])
+
+        def setting(r):
+            text = f"{r['arch']} OS{r['output_stride']} {r['head']} {r['crop']}px" + (
+                "" if one_batch else f", batch {r['batch']}") + (
+                f", {r['threads']} thread{'s' * (r['threads'] > 1)}" if r.get("threads") else "")
+            return f"{r['label']} ({text})" if r.get("label") else text
+
+        rows = ", ".join(f"{setting(r)}: {r['images_per_s']:.1f} img/s" for r in d["results"])
         batch = f", batch {batches.pop()}" if one_batch else ""
         lines.append(f"- **Training throughput** on {d['provenance']['machine']} (`{bench.name}`{batch}): {rows}.")
     return "\n".join(lines) + "\n"

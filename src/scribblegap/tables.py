@@ -5,8 +5,8 @@ import json
 import math
 from pathlib import Path
 
-from .claims import (CLOSE_WITHIN, MIN_SIGMAS, budget_rows, budget_verdict, clicks_gap_closed, gap_analysis, paired_difference,
-                     paired_text)
+from .claims import (CLOSE_WITHIN, MIN_SIGMAS, budget_rows, budget_verdict, clicks_gap_closed, gap_analysis,
+                     paired_difference, paired_text)
 
 LABELS = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
           "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
