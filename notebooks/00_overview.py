@@ -205,12 +205,14 @@ show(clicks_figure(train, picks), "00_human_clicks")
 # ## The embedded scenes
 #
 # For machines without any data, `load_dataset("default")` generates procedural scenes, deterministically
-# from a seed: object classes whose colours overlap, thin parts (spikes, legs, teeth) that a scribble
-# through the interior never touches, background clutter made of the same colours and strokes,
-# occlusion and varied sizes. Nothing is stored: a `SceneConfig` defines them. The main job (`make run`)
-# runs the whole chain on them in minutes; the *hard* variant (thin parts in another hue and a
-# body-coloured shadow around each object) and the variant without those structures are compared in
-# notebook 06. The measurements that answer the question are made on VOC12-mini.
+# from a seed: textured objects of five classes with short parts (spikes, legs, teeth) that a scribble
+# through the interior rarely touches, background clutter made of strokes and blobs, occlusion and
+# varied sizes. Nothing is stored: a `SceneConfig` defines them. A scribble says where an object is, not
+# where it ends, so the gap F - B lies in the objects' extents and boundaries, which colour and a CRF can
+# recover, as on VOC. The main job (`make run`) runs the whole chain on them in minutes; the *hard*
+# variant (many thin parts in another hue and a body-coloured shadow around each object: a gap no
+# per-image annotator closes) is compared with them in notebook 06. The measurements that answer the
+# question are made on VOC12-mini.
 
 # %%
 from scribblegap.data import SceneConfig

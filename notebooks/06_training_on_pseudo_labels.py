@@ -528,10 +528,13 @@ rows = ["| knob | " + " | ".join(knobs) + " |", "| --- |" + " --- |" * len(knobs
 rows += [f"| `{k}` | " + " | ".join(f"{v[k]:g}" for v in knobs.values()) + " |" for k in differ]
 display(Markdown("\n".join(rows)) if differ else Markdown("*These scene sets share all their knobs.*"))
 same = SceneConfig().to_dict() == SceneConfig(**SCENE_VARIANTS["hard"]).to_dict()
+chosen = [name for name, spec in scene_sets.items() if name.startswith("tuning: ") and knobs[name] == SceneConfig().to_dict()]
 print("the default knobs are " + ("the hard ones (no re-tuned set has replaced them yet)" if same
                                   else "not the hard ones: " + ", ".join(
                                       f"{k} {v} (hard {SCENE_VARIANTS['hard'][k]})"
                                       for k, v in SceneConfig().to_dict().items() if SCENE_VARIANTS["hard"][k] != v)))
+if chosen:
+    print("they are those of the candidate", chosen[0].removeprefix("tuning: "))
 
 # %%
 shown_sets = {"hard": "default:hard", "hard-variant": scene_sets["hard-variant"], "default": "default"}
@@ -628,10 +631,11 @@ if tuning:
 # VOC12-mini, notebook 07). Without the two traps (`hard-variant`) the boundaries are where the colour changes: that
 # is the kind of gap the mechanism is made for, and the comparison of the two rows of the tables, F - B
 # and W - B, is the measurement of how much of each gap it can close. The candidates of
-# `scripts/tune_scenes.py` (`thin_parts`, `thin_width`, `clutter_like_objects`, `texture`, `hue_spread`) are
-# built to move the gap from structures no colour model finds towards boundaries and extents that it can;
-# whether they do is what `results/scene_tuning.json` records once that script has run. Read its W - B
-# column with two cautions: every candidate is one seed, so a point or two either way is within the seed
+# `scripts/tune_scenes.py` (`thin_parts`, `thin_width`, `clutter_like_objects`, `texture`, `hue_spread`,
+# and in the last one bigger objects with short, wide parts) are built to move the gap from structures no
+# colour model finds towards boundaries and extents that it can; `results/scene_tuning.json` records
+# whether they do, and the default knobs are the candidate named above, the main job's row (`default`)
+# being the same scenes and chain without the boundary stage. Read the W - B column with two cautions: every candidate is one seed, so a point or two either way is within the seed
 # noise of the fast preset (the two seeds of `hard-fast` above show its size); and compare the fused + CRF
 # column with the pseudo-labels of VOC12-mini (notebook 05): better colour separation raises the
 # pseudo-labels, but while they stay far below what dense masks give, W learns their errors as well.

@@ -30,6 +30,7 @@ CANDIDATES = {
     "clean": "default:hard,halo=0,part_hue_shift=0,thin_parts=3,thin_width=5,clutter_like_objects=0.1,"
              "texture=0.1,hue_spread=0.02",
     # ... and bigger objects with short, wide parts that a CRF keeps: the gap sits in extent, as on VOC
+    # (the default knobs of SceneConfig)
     "wide": "default:hard,halo=0,part_hue_shift=0,thin_parts=3,thin_width=7,thin_length=0.9,min_radius=0.18,"
             "max_radius=0.36,max_objects=3,clutter_like_objects=0.1,texture=0.1,hue_spread=0.02",
 }

@@ -133,8 +133,8 @@ def test_scene_knobs_through_the_data_spec():
     from scribblegap.data import load_dataset
     from scribblegap.errors import ConfigError
 
-    plain, no_halo = load_dataset("default", "val", limit=2), load_dataset("default:halo=0", "val", limit=2)
-    assert no_halo.config.halo == 0 and plain.config.halo > 0
-    assert (plain.mask(0) == no_halo.mask(0)).all() and not (plain.image(0) == no_halo.image(0)).all()
+    hard, no_halo = load_dataset("default:hard", "val", limit=2), load_dataset("default:hard,halo=0", "val", limit=2)
+    assert no_halo.config.halo == 0 and hard.config.halo > 0
+    assert (hard.mask(0) == no_halo.mask(0)).all() and not (hard.image(0) == no_halo.image(0)).all()
     with pytest.raises(ConfigError, match="nope"):
         load_dataset("default:nope=1", "val")
