@@ -48,6 +48,15 @@ def test_a_rerun_trains_and_writes_nothing(tiny_run):
     assert summary.read_text() == before
 
 
+def test_a_rerun_on_other_scenes_refuses_their_finished_scribbles(tiny_run):
+    from scribblegap.errors import ConfigError
+
+    cfg, root = tiny_run
+    assert cfg.data == "default"
+    with pytest.raises(ConfigError, match=r"scribbles made with other settings \(scenes\."):
+        Pipeline(replace(cfg, data="default:hard"), root, log=lambda *a: None).run()
+
+
 @pytest.mark.parametrize("name", list(CONFIGS))
 def test_every_named_config_resolves_and_shows(name):
     cfg = load_config(name)

@@ -66,6 +66,23 @@ def test_existing_run_needs_resume(tmp_path):
         train(cfg, _samples(cfg), tmp_path / "run", progress=False)
 
 
+def test_a_finished_run_on_other_scenes_is_not_reused(tmp_path):
+    from scribblegap.data.synthetic import SceneConfig
+    from scribblegap.io import write_json
+    from scribblegap.runs import RECORD, RunSpec, finished
+
+    spec = RunSpec(preset("cpu-fast", **TINY), str(tmp_path / "run"), data="default", limit=16)
+    recorded = spec.to_dict()
+    assert recorded["scenes"] == SceneConfig().to_dict()
+    assert RunSpec(spec.config, spec.out, data="default:hard,halo=2").to_dict()["scenes"]["halo"] == 2
+    assert "scenes" not in RunSpec(spec.config, spec.out, data="voc12-mini").to_dict()
+    write_json(tmp_path / "run" / RECORD, {"spec": recorded})
+    assert finished(spec) is not None
+    # the same data name, "default", trained on the scenes of other default knobs
+    write_json(tmp_path / "run" / RECORD, {"spec": {**recorded, "scenes": {**recorded["scenes"], "halo": 2}}})
+    assert finished(spec) is None
+
+
 def test_kill_9_then_resume_matches_uninterrupted_run(tmp_path):
     args = [sys.executable, "-m", "scribblegap", "train", "--data", "default", "--limit", "16", "--labels", "full",
             "--set", "iters=24", "--set", "batch_size=4", "--set", "crop_size=64", "--set", "base_size=96",

@@ -70,7 +70,13 @@ class Pipeline:
         from .scribbles.simulate import simulate_dataset
 
         out = self.layout.scribbles(tag)
-        if not (out / "stats.json").is_file():
+        if (out / "stats.json").is_file():  # finished: still refuse scribbles of other scenes or settings
+            from .manifest import check_or_write
+            from .scribbles.simulate import SimulatorOptions, simulation_parameters
+
+            check_or_write(out, simulation_parameters(self.dataset("train"), budget, self.config.budget_seed,
+                                                      self.config.width, SimulatorOptions.create({})), "scribbles")
+        else:
             self._timed(f"simulate {tag}", simulate_dataset, self.dataset("train"), out, budget=budget,
                         seed=self.config.budget_seed, width=self.config.width, workers=self.workers,
                         progress=self.config.progress)

@@ -46,8 +46,13 @@ class RunSpec:
         return Path(self.out).name
 
     def to_dict(self) -> dict:
+        from .data.registry import scene_knobs
+
         d = asdict(self)
         d["config"] = self.config.to_dict()
+        scenes = scene_knobs(self.data)
+        if scenes is not None:  # a run on "default" scenes is stale once the defaults change
+            d["scenes"] = scenes
         return d
 
 

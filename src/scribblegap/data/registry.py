@@ -27,6 +27,14 @@ def load_dataset(data, split: str = "train", classes=None, scene_config: SceneCo
     return ds.head(limit)
 
 
+def scene_knobs(data) -> dict | None:
+    """Every knob of the scenes ``data`` names (``None`` for a folder): ``"default"`` means today's defaults,
+    so records keep the knobs themselves."""
+    if str(data).split(":")[0] != DEFAULT:
+        return None
+    return scene_config_from_spec(str(data).split(":", 1)[1] if ":" in str(data) else "").to_dict()
+
+
 def scene_config_from_spec(spec: str, base: SceneConfig | None = None) -> SceneConfig:
     """``"hard,halo=0"`` -> a :class:`SceneConfig`: a named variant (:data:`SCENE_VARIANTS`), then knobs."""
     from ..errors import ConfigError
