@@ -447,9 +447,9 @@ else:
 #
 # ## The embedded scenes
 #
-# The procedural scenes (128 px) have objects with thin parts (spikes, legs, teeth) that no pen of 3 px
-# fits into with a margin: those parts, and objects too small to hold a stroke, stay unlabelled. `info`
-# says how many regions and pixels that leaves out.
+# The procedural scenes (128 px) have objects with short parts (spikes, legs, teeth) a few pixels wide:
+# a part too narrow for a pen of 3 px with a margin, and an object too small to hold a stroke, stays
+# unlabelled. `info` says how many regions and pixels that leaves out.
 
 # %%
 scenes = load_dataset("default", "train", limit=3)
