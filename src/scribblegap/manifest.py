@@ -48,7 +48,8 @@ def check_or_write(folder, settings: dict, what: str = "output", overwrite: bool
             return
         if not overwrite:
             raise ConfigError(f"{folder} holds {what} made with other settings ({', '.join(changed[:5])} "
-                              "differ); use another output folder, or --overwrite to replace it (scribblegap run: delete it)")
+                              "differ); use another output folder, or --overwrite to replace it "
+                              "(scribblegap run: delete it)")
         for child in folder.iterdir():
             if child.name != ".lock":
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
