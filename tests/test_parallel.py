@@ -76,3 +76,41 @@ def test_workers_die_with_a_killed_parent(tmp_path):
     while time.time() < deadline and any(_alive(pid) for pid in workers):
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in workers)
+
+
+def square(i: int) -> int:
+    return i * i
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_items_are_read_lazily_and_come_back_in_order(workers):
+    """A generator of items (an image's probabilities) is read only a few items ahead of the results."""
+    pulled = []
+
+    def items():
+        for i in range(40):
+            pulled.append(i)
+            yield i
+
+    out = []
+    for result in map_images(square, items(), workers=workers, progress=False, in_flight=2):
+        out.append(result)
+        assert len(pulled) - len(out) < max(1, workers * 2)
+    assert out == [i * i for i in range(40)]
+
+
+def test_evaluation_with_the_crf_in_worker_processes_matches_one_process(tmp_path):
+    import torch
+    from conftest import make_tiny_voc
+
+    from scribblegap.crf import DenseCRF
+    from scribblegap.data import VOCSegmentation
+    from scribblegap.predict import evaluate_model
+
+    root, _ = make_tiny_voc(tmp_path / "voc", n=6)
+    data = VOCSegmentation(root, "train")
+    torch.manual_seed(0)
+    model = torch.nn.Conv2d(3, data.labels.num_classes, 1)
+    one = evaluate_model(model, data, None, crf=DenseCRF(), progress=False, crf_workers=1)
+    two = evaluate_model(model, data, None, crf=DenseCRF(), progress=False, crf_workers=2)
+    assert one == two and one["crf"]["num_pixels"] == one["num_pixels"] == 6 * 40 * 60 - 6 * 2 * 60

@@ -41,13 +41,14 @@ class DenseCRF:
 
 
 def _crf_one(payload):
-    crf, image, probs = payload
-    return crf(image, probs)
+    crf, image, probs, labels_only = payload
+    out = crf(image, probs)
+    return out.argmax(0).astype(np.uint8) if labels_only else out
 
 
-def crf_map(crf: DenseCRF, images, probs, workers: int = 1):
-    """Apply ``crf`` to pairs of (image, probs) in parallel processes; yields results in order."""
+def crf_map(crf: DenseCRF, pairs, workers: int = 1, labels_only: bool = False):
+    """Apply ``crf`` to (image, probs) pairs in parallel processes; yields results in order (the ``(H, W)``
+    argmax with ``labels_only``). ``pairs`` is read lazily: a generator may compute them as they go."""
     from .parallel import map_images
 
-    pairs = [(crf, im, p) for im, p in zip(images, probs)]
-    yield from map_images(_crf_one, pairs, workers, progress=False)
+    yield from map_images(_crf_one, ((crf, im, p, labels_only) for im, p in pairs), workers, progress=False)

@@ -72,15 +72,21 @@ def _pool_context():
 
 
 def map_images(fn: Callable, items: Iterable, workers: int = 1, desc: str = "images",
-               total: int | None = None, progress: bool = True, chunksize: int = 1):
+               total: int | None = None, progress: bool = True, in_flight: int = 4):
     """Yield ``fn(item)`` for each item, in order, using ``workers`` processes (1 = in this process).
 
-    ``fn`` must be picklable (a module-level function or a functools.partial of one).
+    ``items`` is read lazily: at most ``in_flight`` items per worker are submitted and not yet yielded, so
+    a generator that computes each item (an image's probabilities) is never held whole in memory, and
+    this process keeps computing items while the workers run ``fn``. ``fn`` must be picklable (a
+    module-level function or a functools.partial of one).
     """
+    from collections import deque
+
     from threadpoolctl import threadpool_limits
 
-    items = list(items)
-    bar = tqdm(total=total or len(items), desc=desc, disable=not progress, dynamic_ncols=True)
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)
+    bar = tqdm(total=total, desc=desc, disable=not progress, dynamic_ncols=True)
     try:
         if workers <= 1:
             # per-image work is small: extra BLAS threads only spin, and next to other jobs on the same
@@ -93,8 +99,14 @@ def map_images(fn: Callable, items: Iterable, workers: int = 1, desc: str = "ima
             ctx = _pool_context()
             with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker,
                                      initargs=(1,)) as pool:
-                for result in pool.map(fn, items, chunksize=chunksize):
-                    yield result
+                pending = deque()
+                for item in items:
+                    pending.append(pool.submit(fn, item))
+                    while len(pending) >= workers * in_flight:
+                        yield pending.popleft().result()
+                        bar.update()
+                while pending:
+                    yield pending.popleft().result()
                     bar.update()
     finally:
         bar.close()

@@ -6,6 +6,7 @@ on the full-resolution image.
 """
 from __future__ import annotations
 
+from collections import deque
 from pathlib import Path
 
 import numpy as np
@@ -124,24 +125,29 @@ def evaluate_model(model, dataset, base_size: int | None, device=None, crf=None,
     model.eval()
     cm = ConfusionMatrix(labels.num_classes)
     cm_crf = ConfusionMatrix(labels.num_classes) if crf is not None else None
-    chunk = max(8, 4 * crf_workers)  # images whose probabilities are held at once for the parallel CRF
-    keys = list(dataset.ids)
-    bar = tqdm(total=len(keys), desc="evaluate", disable=not progress, leave=False, dynamic_ncols=True)
-    for start in range(0, len(keys), chunk):
-        batch = []
-        for key in keys[start: start + chunk]:
+    bar = tqdm(total=len(dataset.ids), desc="evaluate", disable=not progress, leave=False, dynamic_ncols=True)
+    targets = deque()  # in order: the CRF's outputs come back in the order their images went in
+
+    def scored():
+        for key in dataset.ids:
             image, target = dataset.image(key), labels.to_index(dataset.mask(key))
             probs = predict_probs(model, image, base_size, device)
             _check_output(probs, labels)
             cm.update(probs.argmax(0), target)
-            batch.append((image, probs, target))
+            if cm_crf is not None:
+                targets.append(target)
             bar.update()
-        if crf is not None:
-            from .crf import crf_map
+            yield image, probs
 
-            refined = crf_map(crf, [b[0] for b in batch], [b[1] for b in batch], crf_workers)
-            for (_, _, target), out in zip(batch, refined):
-                cm_crf.update(out.argmax(0), target)
+    if crf is None:
+        for _ in scored():
+            pass
+    else:
+        from .crf import crf_map
+
+        # one pool for the whole set: the network runs here while the workers refine the images before
+        for refined in crf_map(crf, scored(), crf_workers, labels_only=True):
+            cm_crf.update(refined, targets.popleft())
     bar.close()
     model.train(was_training)
     out = summarize(cm, labels)
