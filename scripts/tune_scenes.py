@@ -41,16 +41,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--candidates", nargs="+", default=list(CANDIDATES), choices=list(CANDIDATES))
     parser.add_argument("--config", default="default", help="the pipeline config each candidate changes")
+    parser.add_argument("--iters", type=int, default=500,
+                        help="training steps of every network (the recorded candidates were measured at 500)")
     args = parser.parse_args()
     out = REPO_ROOT / "results" / "scene_tuning.json"
     table = json.loads(out.read_text()) if out.is_file() else {}
     for name in args.candidates:
-        cfg = replace(load_config(args.config), name=f"scenes-{name}", data=CANDIDATES[name], stages=STAGES,
-                      progress=False)
+        base = load_config(args.config)
+        cfg = replace(base, name=f"scenes-{name}", data=CANDIDATES[name], stages=STAGES, progress=False,
+                      train_overrides={**base.train_overrides, "iters": args.iters})
         Pipeline(cfg).run()
         s = load_summary(REPO_ROOT / "results" / cfg.name / "summary.json")
         boundary = load_summary(REPO_ROOT / "results" / cfg.name / "boundary.json")
-        table[name] = {"data": CANDIDATES[name], "config": args.config,
+        table[name] = {"data": CANDIDATES[name], "config": args.config, "iters": args.iters,
                        **{k: s[k]["miou"] for k in ("F", "B", "W") if k in s},
                        "pseudo_labels": {k: v["miou"] for k, v in s.get("pseudo_labels", {}).items()},
                        "boundary": {k: boundary.get(k) for k in ("bands", "pixel_share", "shares")}}

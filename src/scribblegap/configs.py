@@ -75,7 +75,7 @@ HARD_SCENES = "default:hard"
 CONFIGS = {
     "default": Preset(
         "the main job (make run): every stage of the chain on the embedded scenes in minutes",
-        train_overrides={"iters": 500}, stages=("overview", "chain", "F", "evaluate", "pseudo", "report")),
+        train_overrides={"iters": 400}, stages=("overview", "chain", "F", "evaluate", "pseudo", "report")),
     "voc12-mini": Preset(
         "the benchmark: VOC12-mini (7 classes) with an ImageNet-initialised trunk, the paper's regime; three "
         "seeds of F, B, W, R, the retraining options, the budget curve and the human clicks (one seed each)",
