@@ -614,7 +614,12 @@ if tuning:
         rows.append(f"| {name} | `{t['data']}` | {fmt(f)} | {fmt(b)} | {fmt(w)} | "
                     f"{fmt(f - b) if None not in (f, b) else '–'} | {fmt(w - b) if None not in (w, b) else '–'} | "
                     f"{fmt(t.get('pseudo_labels', {}).get('fused_crf'))} |")
-    display(Markdown("#### Candidate scene knobs (`scripts/tune_scenes.py`, one seed each)\n\n" + "\n".join(rows)))
+    steps = sorted({t["iters"] for t in tuning.values() if "iters" in t})
+    display(Markdown("#### Candidate scene knobs (`scripts/tune_scenes.py`, one seed each"
+                     + (f", {' or '.join(map(str, steps))} training steps" if steps else "") + ")\n\n"
+                     + "\n".join(rows)))
+    print("the main job trains for", load_summary(RESULTS / "default" / "config.json").get("training", {}).get("iters"),
+          "steps")
 
 # %% [markdown]
 # **Reading the embedded scenes.** The chain can only hand W what its annotators recover. The local
@@ -635,7 +640,7 @@ if tuning:
 # and in the last one bigger objects with short, wide parts) are built to move the gap from structures no
 # colour model finds towards boundaries and extents that it can; `results/scene_tuning.json` records
 # whether they do, and the default knobs are the candidate named above, the main job's row (`default`)
-# being the same scenes and chain without the boundary stage. Read the W - B column with two cautions: every candidate is one seed, so a point or two either way is within the seed
+# being the same scenes and chain, at the main job's number of steps and without the boundary stage. Read the W - B column with two cautions: every candidate is one seed, so a point or two either way is within the seed
 # noise of the fast preset (the two seeds of `hard-fast` above show its size); and compare the fused + CRF
 # column with the pseudo-labels of VOC12-mini (notebook 05): better colour separation raises the
 # pseudo-labels, but while they stay far below what dense masks give, W learns their errors as well.
