@@ -145,7 +145,7 @@ def evaluate_model(model, dataset, base_size: int | None, device=None, crf=None,
     else:
         from .crf import crf_map
 
-        # one pool for the whole set: the network runs here while the workers refine the images before
+        # one pool for the whole set: the network runs here while the workers refine the earlier images
         for refined in crf_map(crf, scored(), crf_workers, labels_only=True):
             cm_crf.update(refined, targets.popleft())
     bar.close()
