@@ -106,6 +106,56 @@ def test_synthetic_scenes_are_deterministic_and_multiclass():
     assert image.shape == (128, 128, 3) and mask.shape == (128, 128)
 
 
+def _as_a_new_process(monkeypatch):
+    import scribblegap.data.synthetic as synthetic
+
+    monkeypatch.setattr(synthetic, "_SCENES", {})
+    monkeypatch.setattr(synthetic, "_READ", set())
+
+
+def test_scene_cache_stores_a_split_and_other_processes_read_it(tmp_path, monkeypatch):
+    import scribblegap.data.synthetic as synthetic
+
+    monkeypatch.setenv("SCRIBBLEGAP_CACHE", str(tmp_path))
+    _as_a_new_process(monkeypatch)
+    cfg = SceneConfig(size=32, n_train=5, n_val=2)
+    fresh = [synthetic.render_scene(cfg, 0, i) for i in range(5)]
+    SyntheticScenes("train", cfg).load_all()
+    (stored,) = (tmp_path / "scenes").glob("train-5-*.npz")
+
+    render = synthetic.render_scene
+    monkeypatch.setattr(synthetic, "render_scene", lambda *a: pytest.fail("rendered although the split is stored"))
+    _as_a_new_process(monkeypatch)
+    again = SyntheticScenes("train", cfg)
+    for i, (image, mask) in enumerate(fresh):
+        assert np.array_equal(again.image(i), image) and np.array_equal(again._read_mask(again.ids[i], None), mask)
+
+    stored.write_bytes(b"not an npz")  # a damaged cache file is rendered again, not an error
+    monkeypatch.setattr(synthetic, "render_scene", render)
+    _as_a_new_process(monkeypatch)
+    assert np.array_equal(SyntheticScenes("train", cfg).image(3), fresh[3][0])
+    other = SceneConfig(size=32, n_train=5, n_val=2, halo=2)  # other knobs, another file
+    SyntheticScenes("train", other).load_all()
+    assert len(list((tmp_path / "scenes").glob("train-5-*.npz"))) == 2
+
+
+def test_scenes_travel_to_workers_without_their_pixels(monkeypatch):
+    import pickle
+
+    _as_a_new_process(monkeypatch)
+    ds = SyntheticScenes("val", SceneConfig(size=64, n_train=2, n_val=8)).load_all()
+    payload = pickle.dumps(ds)
+    assert len(payload) < 5000  # 8 scenes are 131 kB
+    assert np.array_equal(pickle.loads(payload).image(7), ds.image(7))
+
+
+def test_scene_cache_can_be_switched_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCRIBBLEGAP_CACHE", "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    SyntheticScenes("val", SceneConfig(size=32, n_train=2, n_val=2)).load_all()
+    assert not any(tmp_path.rglob("*.npz"))
+
+
 def test_load_dataset_default_and_limit():
     ds = load_dataset("default", "val", limit=3)
     assert len(ds) == 3 and ds.labels.kept_names[0] == "background"

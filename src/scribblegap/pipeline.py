@@ -38,6 +38,7 @@ class Pipeline:
         self.train_config = preset(config.preset, **config.train_overrides)
         self.timings: dict[str, float] = {}
         self._keys: dict[str, str] = {}  # run folder -> the key its scores are recorded under
+        self._datasets: dict = {}
 
     # ------------------------------------------------------------------------------------- data
     def dataset(self, split: str):
@@ -45,7 +46,12 @@ class Pipeline:
         from .data import load_dataset
 
         name = {"train": self.config.train_split, "val": self.config.val_split}.get(split, split)
-        return load_dataset(self.config.data, name, classes=self.config.classes, limit=self.config.limit)
+        if name not in self._datasets:  # one copy per split: embedded scenes are rendered once per process
+            ds = load_dataset(self.config.data, name, classes=self.config.classes, limit=self.config.limit)
+            if hasattr(ds, "load_all"):  # and stored, so the training workers read them instead
+                ds.load_all()
+            self._datasets[name] = ds
+        return self._datasets[name]
 
     @property
     def budget(self) -> float:

@@ -55,3 +55,17 @@ def figures_dir() -> Path:
     """Where figures are saved: ``$SCRIBBLEGAP_FIGURES`` (notebooks in CI mode point it at a temporary
     folder, so smoke figures never replace the recorded ones), else the repository's ``figures/``."""
     return Path(os.environ[ENV_FIGURES]) if os.environ.get(ENV_FIGURES) else REPO_ROOT / "figures"
+
+
+ENV_CACHE = "SCRIBBLEGAP_CACHE"
+
+
+def cache_dir() -> Path | None:
+    """Where rendered embedded scenes are kept between processes: ``$SCRIBBLEGAP_CACHE`` (``off``: nowhere),
+    else ``$XDG_CACHE_HOME/scribblegap`` (``~/.cache/scribblegap``). Everything there can be regenerated."""
+    value = os.environ.get(ENV_CACHE, "")
+    if value.lower() in ("off", "0", "none"):
+        return None
+    if value:
+        return Path(value).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "scribblegap"

@@ -11,6 +11,7 @@ notebook 06 shows what they do to the gap F-B.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import asdict, dataclass
 
@@ -66,7 +67,8 @@ SCENE_VARIANTS = {
 
 
 class SyntheticScenes(SegmentationData):
-    """One split of the procedural data set, held in memory (800 images of 128 px: 40 MB)."""
+    """One split of the procedural data set, held in memory (800 images of 128 px: 40 MB); once rendered whole,
+    also in the scene cache that the other processes of a run read."""
 
     name = "default"
 
@@ -80,13 +82,37 @@ class SyntheticScenes(SegmentationData):
         n = n if limit is None else min(n, limit)
         ids = [f"synth_{split}_{i:04d}" for i in range(n)]
         super().__init__(ids, LabelSpace.create(SYNTH_CLASSES, classes), split, transform)
-        self._cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._split_ids = tuple(ids)  # head() views share the scenes but not their ids
+        self._scenes_key = _split_key(self.config, split, n)
+        self._cache = _SCENES.setdefault(self._scenes_key, {})
+
+    def __getstate__(self):  # a worker process gets the knobs, not the pixels (it has them or reads them)
+        return {**self.__dict__, "_cache": None}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._cache = _SCENES.setdefault(self._scenes_key, {})
 
     def _scene(self, key: str):
         if key not in self._cache:
-            index = int(key.rsplit("_", 1)[1])
-            self._cache[key] = render_scene(self.config, SPLITS[self.split], index)
+            if self._scenes_key not in _READ:
+                _READ.add(self._scenes_key)
+                self._cache.update(_read_split(_stored_split(self._scenes_key), self._split_ids))
+            if key not in self._cache:
+                index = int(key.rsplit("_", 1)[1])
+                self._cache[key] = render_scene(self.config, SPLITS[self.split], index)
         return self._cache[key]
+
+    def load_all(self) -> "SyntheticScenes":
+        """Every scene of this view in memory; a whole split is also stored in the scene cache
+        (:func:`~scribblegap.settings.cache_dir`), so other processes (the training workers) read it instead of
+        rendering it again."""
+        for key in self.ids:
+            self._scene(key)
+        stored = _stored_split(self._scenes_key)
+        if stored is not None and not stored.is_file() and all(key in self._cache for key in self._split_ids):
+            _write_split(stored, [self._cache[key] for key in self._split_ids])
+        return self
 
     def _read_image(self, key: str) -> np.ndarray:
         return self._scene(key)[0]
@@ -96,6 +122,64 @@ class SyntheticScenes(SegmentationData):
 
     def image_shape(self, item):
         return (self.config.size, self.config.size)
+
+
+# --------------------------------------------------------------------------------------- scene cache
+_SCENES: dict[str, dict] = {}  # this process's scenes by id, per split key; forked workers inherit them
+_READ: set[str] = set()        # split keys whose cache file this process has looked for
+
+
+def _split_key(cfg: SceneConfig, split: str, n: int) -> str:
+    """A name for the first ``n`` scenes of ``split`` that hashes everything deciding their pixels: the knobs,
+    this module's source and the versions of the libraries that draw."""
+    import hashlib
+    import json
+
+    import scipy
+    import skimage
+
+    key = json.dumps([cfg.to_dict(), split, n, _source_hash(), np.__version__, scipy.__version__, skimage.__version__])
+    return f"{split}-{n}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+@functools.cache
+def _source_hash() -> str:
+    import hashlib
+    from pathlib import Path
+
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+
+
+def _stored_split(key: str):
+    """The scene cache file of a split key, or None when the cache is switched off."""
+    from ..settings import cache_dir
+
+    root = cache_dir()
+    return None if root is None else root / "scenes" / f"{key}.npz"
+
+
+def _read_split(path, ids) -> dict:
+    """The stored scenes by id, or {} when there is no file or it is unreadable (then they are rendered again)."""
+    if path is None:
+        return {}
+    try:
+        with np.load(path) as stored:
+            images, masks = stored["images"], stored["masks"]
+    except (OSError, ValueError, KeyError, EOFError):
+        return {}
+    if len(images) != len(ids) or len(masks) != len(ids):
+        return {}
+    return {key: (image, mask) for key, image, mask in zip(ids, images, masks)}
+
+
+def _write_split(path, scenes) -> None:
+    from ..io import atomic_path
+
+    try:
+        with atomic_path(path) as tmp, open(tmp, "wb") as f:
+            np.savez(f, images=np.stack([s[0] for s in scenes]), masks=np.stack([s[1] for s in scenes]))
+    except OSError:
+        pass  # a read-only or full cache folder only costs rendering again
 
 
 # --------------------------------------------------------------------------------------------- drawing
