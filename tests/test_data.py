@@ -133,7 +133,10 @@ def test_scene_cache_stores_a_split_and_other_processes_read_it(tmp_path, monkey
     stored.write_bytes(b"not an npz")  # a damaged cache file is rendered again, not an error
     monkeypatch.setattr(synthetic, "render_scene", render)
     _as_a_new_process(monkeypatch)
-    assert np.array_equal(SyntheticScenes("train", cfg).image(3), fresh[3][0])
+    damaged = SyntheticScenes("train", cfg)
+    assert np.array_equal(damaged.image(3), fresh[3][0]) and not stored.exists()
+    damaged.load_all()
+    assert stored.exists()
     other = SceneConfig(size=32, n_train=5, n_val=2, halo=2)  # other knobs, another file
     SyntheticScenes("train", other).load_all()
     assert len(list((tmp_path / "scenes").glob("train-5-*.npz"))) == 2

@@ -84,14 +84,14 @@ class SyntheticScenes(SegmentationData):
         super().__init__(ids, LabelSpace.create(SYNTH_CLASSES, classes), split, transform)
         self._split_ids = tuple(ids)  # head() views share the scenes but not their ids
         self._scenes_key = _split_key(self.config, split, n)
-        self._cache = _SCENES.setdefault(self._scenes_key, {})
+        self._cache = _scenes(self._scenes_key)
 
     def __getstate__(self):  # a worker process gets the knobs, not the pixels (it has them or reads them)
         return {**self.__dict__, "_cache": None}
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._cache = _SCENES.setdefault(self._scenes_key, {})
+        self._cache = _scenes(self._scenes_key)
 
     def _scene(self, key: str):
         if key not in self._cache:
@@ -127,6 +127,15 @@ class SyntheticScenes(SegmentationData):
 # --------------------------------------------------------------------------------------- scene cache
 _SCENES: dict[str, dict] = {}  # this process's scenes by id, per split key; forked workers inherit them
 _READ: set[str] = set()        # split keys whose cache file this process has looked for
+_KEPT_SPLITS = 8               # a kernel that tries many knobs keeps the latest splits only (50 MB each)
+
+
+def _scenes(key: str) -> dict:
+    if key not in _SCENES:
+        while len(_SCENES) >= _KEPT_SPLITS:
+            _SCENES.pop(next(iter(_SCENES)))  # the oldest; data sets that hold it keep their own reference
+        _SCENES[key] = {}
+    return _SCENES[key]
 
 
 def _split_key(cfg: SceneConfig, split: str, n: int) -> str:
@@ -165,9 +174,12 @@ def _read_split(path, ids) -> dict:
     try:
         with np.load(path) as stored:
             images, masks = stored["images"], stored["masks"]
-    except (OSError, ValueError, KeyError, EOFError):
+        if len(images) != len(ids) or len(masks) != len(ids):
+            raise ValueError("another number of scenes")
+    except FileNotFoundError:
         return {}
-    if len(images) != len(ids) or len(masks) != len(ids):
+    except (OSError, ValueError, KeyError, EOFError):
+        path.unlink(missing_ok=True)  # damaged: the next whole render stores it again
         return {}
     return {key: (image, mask) for key, image, mask in zip(ids, images, masks)}
 
