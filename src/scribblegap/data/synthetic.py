@@ -153,10 +153,9 @@ def _split_key(cfg: SceneConfig, split: str, n: int) -> str:
 
 @functools.cache
 def _source_hash() -> str:
-    import hashlib
-    from pathlib import Path
+    from .download import file_digest
 
-    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return file_digest(__file__)
 
 
 def _stored_split(key: str):
