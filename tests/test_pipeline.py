@@ -78,3 +78,16 @@ def test_a_json_config_with_an_unknown_field_is_refused(tmp_path):
     path.write_text("{not json")
     with pytest.raises(DataError, match="does not parse"):
         load_config(str(path))
+
+
+def test_the_clicks_stage_trains_and_records_every_seed(voc12_mini, tmp_path):
+    cfg = replace(smoke_config("voc12-mini", stages=("points",)), data="voc12-mini", classes="voc12-mini",
+                  limit=6, seeds=(0, 1), workers=2)
+    Pipeline(cfg, tmp_path, log=lambda *a: None).run()
+    summary = json.loads((tmp_path / "results" / cfg.name / "summary.json").read_text())
+    for key in ("B", "W"):
+        entry = summary["points"][key]
+        assert entry["n"] == 2 and [r["seed"] for r in entry["runs"]] == [0, 1], key
+        assert entry["miou_std"] is not None and entry["miou_crf"] is not None
+        assert [r["run_id"] for r in entry["runs"]] == [f"{key}@points_s0", f"{key}@points_s1"]
+    assert set(summary["points_pseudo_labels"]) == {"local", "global", "fused_crf"}

@@ -1,4 +1,5 @@
 import math
+import statistics
 
 from scribblegap.claims import claim_gap, clicks_gap_closed, gap_analysis, paired_difference
 from scribblegap.report import update_readme
@@ -59,11 +60,24 @@ def test_clicks_gap_is_closed_against_f_of_the_clicks_seed():
     summary = {"F": {"runs": [_run("F_s0", 0, 0.60, 0.64), _run("F_s1", 1, 0.70, 0.74)]},
                "points": {"B": {"miou": 0.40, "miou_crf": 0.44, "seed": 1}, "W": {"miou": 0.55, "seed": 1}}}
     c = clicks_gap_closed(summary)
-    assert c["F"] == 0.70 and math.isclose(c["ratio"], 0.5)  # F of seed 1, not of seed 0
+    assert c["F"] == 0.70 and math.isclose(c["ratio"], 0.5) and c["ratio_std"] is None  # F of seed 1, not 0
     assert clicks_gap_closed(summary, "miou_crf") is None  # W has no CRF score
-    assert "(W - B) / (F - B) with F of the same seed (1, 70.0%): 50.0%." in points_table(summary)
+    assert "with F of the same seeds (1; F 70.0%): 50.0% (one seed: no noise estimate)." in points_table(summary)
     summary["points"]["B"]["seed"] = 5  # no F of that seed: no ratio
     assert clicks_gap_closed(summary) is None and "Gap closed" not in points_table(summary)
+
+
+def test_clicks_gap_over_seeds_takes_the_ratio_of_the_means_and_the_spread_of_each_seeds_ratio():
+    def clicks(key, values):  # seed 2 has no F run: left out
+        return {"runs": [{"run_id": f"{key}@points_s{s}", "seed": s, "miou": v} for s, v in enumerate(values)]}
+
+    summary = {"F": {"runs": [_run("F_s0", 0, 0.60, 0.64), _run("F_s1", 1, 0.70, 0.74)]},
+               "points": {"B": clicks("B", [0.40, 0.50, 0.0]), "W": clicks("W", [0.50, 0.55, 0.9])}}
+    c = clicks_gap_closed(summary)
+    assert c["seeds"] == [0, 1] and math.isclose(c["F"], 0.65) and math.isclose(c["B"], 0.45)
+    assert math.isclose(c["ratio"], 0.075 / 0.20) and [round(r, 3) for r in c["per_seed"]] == [0.5, 0.25]
+    assert math.isclose(c["ratio_std"], statistics.stdev([0.5, 0.25]))
+    assert "(0, 1; F 65.0%): 37.5% (per seed 50.0, 25.0; std 17.7)." in points_table(summary)
 
 
 def test_readme_block_is_replaced(tmp_path):

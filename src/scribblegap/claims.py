@@ -138,16 +138,26 @@ def claim_w_above_r(s: dict) -> tuple[str, str]:
     return seen, "confirmed" if d > MIN_SIGMAS * pooled else ("not seen" if d < 0 else "within noise")
 
 
+def _seed_values(entry: dict, field: str) -> dict:
+    """``{seed: value}`` of a summary entry: from its runs, or (an entry of one run) its own value."""
+    runs = entry.get("runs") or ([entry] if "seed" in entry else [])
+    return {r["seed"]: r[field] for r in runs if r.get(field) is not None}
+
+
 def clicks_gap_closed(summary: dict, field: str = "miou") -> dict | None:
-    """(W - B) / (F - B) on the human clicks: B and W trained on clicks, F the full-mask run of the same seed
-    (None until all three are recorded). One seed each, so it carries no noise estimate of its own."""
+    """(W - B) / (F - B) on the human clicks over the seeds B and W (trained on clicks) and F (full masks)
+    all have: the ratio of the seed means, and each seed's own ratio, whose spread is its noise (None
+    below two seeds). None until one seed has all three."""
     pts = summary.get("points", {})
-    b, w = pts.get("B", {}).get(field), pts.get("W", {}).get(field)
-    seed = pts.get("B", {}).get("seed")
-    f = next((r.get(field) for r in summary.get("F", {}).get("runs", []) if r.get("seed") == seed), None)
-    if None in (b, w, f):
+    b, w = _seed_values(pts.get("B", {}), field), _seed_values(pts.get("W", {}), field)
+    f = _seed_values(summary.get("F", {}), field)
+    seeds = sorted(set(b) & set(w) & set(f))
+    if not seeds:
         return None
-    return {"seed": seed, "F": f, "B": b, "W": w, "ratio": gap_reduction(w, b, f)}
+    means = {key: statistics.fmean(v[s] for s in seeds) for key, v in (("F", f), ("B", b), ("W", w))}
+    per_seed = [gap_reduction(w[s], b[s], f[s]) for s in seeds]
+    return {"seeds": seeds, **means, "ratio": gap_reduction(means["W"], means["B"], means["F"]),
+            "per_seed": per_seed, "ratio_std": statistics.stdev(per_seed) if len(seeds) > 1 else None}
 
 
 def budget_rows(summary: dict) -> tuple[float | None, list[dict]]:

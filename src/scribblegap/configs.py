@@ -78,7 +78,8 @@ CONFIGS = {
         train_overrides={"iters": 400}, stages=("overview", "chain", "F", "evaluate", "pseudo", "report")),
     "voc12-mini": Preset(
         "the benchmark: VOC12-mini (7 classes) with an ImageNet-initialised trunk, the paper's regime; three "
-        "seeds of F, B, W, R, the retraining options, the budget curve and the human clicks (one seed each)",
+        "seeds of F, B, W, R and of the human clicks; the retraining options, round 2 and the budget curve "
+        "one seed each",
         data="voc12-mini", classes="voc12-mini", preset="cpu-pretrained", local_method="random-walker",
         seeds=(0, 1, 2), stages=_FULL,
         budgets=(0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.10)),

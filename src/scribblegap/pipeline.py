@@ -344,16 +344,19 @@ class Pipeline:
                 "B_run": b["run_id"], "W_run": w["run_id"], "pseudo_labels": self.layout.relative(fused[budget])})
 
     def points(self) -> None:
-        """The chain with the human clicks of ``points.json`` as the weak labels."""
-        from .results import update_value
+        """The chain with the human clicks of ``points.json`` as the weak labels, every seed of the config
+        (the pseudo-labels from the first seed's B, as in the main chain). ``summary["points"]`` holds B and W
+        over the seeds; each run's full record is in ``points_runs.json``."""
+        from .results import aggregate, load_summary, update_value
 
-        seed = self.config.budget_seed
-        chain = self.weak_chain("points", "points", seeds=(seed,), key_suffix="@points")
+        chain = self.weak_chain("points", "points", key_suffix="@points")
+        side = self.layout.side_file("points_runs")
         for key in ("B", "W"):
-            entry = self.evaluate_run(f"{key}@points", self.layout.run(f"{key}@points", seed), crf=True,
-                                      summary=self.layout.side_file("points_runs"))
-            update_value(self.layout.summary, "points", key, {k: entry.get(k) for k in
-                                                              ("miou", "miou_crf", "run_id", "seed", "commit")})
+            for seed in self.config.seeds:
+                self.evaluate_run(f"{key}@points", self.layout.run(f"{key}@points", seed), crf=True, summary=side)
+            runs = [{k: r.get(k) for k in ("miou", "miou_crf", "run_id", "seed", "commit")}
+                    for r in load_summary(side)[f"{key}@points"]["runs"] if r["seed"] in self.config.seeds]
+            update_value(self.layout.summary, "points", key, {**aggregate(runs), "runs": runs})
         self.score_pseudo_labels({"local": chain["local"], "global": chain["global"],
                                   "fused_crf": chain["fused"]}, key="points_pseudo_labels")
 

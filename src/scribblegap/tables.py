@@ -144,15 +144,24 @@ def points_table(summary: dict) -> str:
     pts = summary.get("points")
     if not pts:
         return ""
-    rows = [[f"{key} (clicks)", pct(pts[key].get("miou")), pct(pts[key].get("miou_crf"))] for key in ("B", "W")
+    rows = [[f"{key} (clicks)", mean_std(pts[key]), mean_std(pts[key], "miou_crf")] for key in ("B", "W")
             if key in pts]
-    lines = ["#### Human clicks as the weak labels (one seed)", ""] + _table(["model", "val mIoU %", "with CRF"], rows)
+    lines = ["#### Human clicks as the weak labels", ""] + _table(["model", "val mIoU % (mean ± std over seeds)",
+                                                                   "with CRF"], rows)
     c, c_crf = clicks_gap_closed(summary), clicks_gap_closed(summary, "miou_crf")
     if c:
-        crf = f"; with CRF {pct(c_crf['ratio'])}%" if c_crf else ""
-        lines += ["", f"Gap closed on clicks, (W - B) / (F - B) with F of the same seed ({c['seed']}, "
-                      f"{pct(c['F'])}%): {pct(c['ratio'])}%{crf}. One seed each: no noise estimate of its own."]
+        seeds = ", ".join(map(str, c["seeds"]))
+        crf = f"; with CRF {_ratio(c_crf)}" if c_crf else ""
+        lines += ["", f"Gap closed on clicks, (W - B) / (F - B) with F of the same seeds ({seeds}; F {pct(c['F'])}%): "
+                      f"{_ratio(c)}{crf}."]
     return "\n".join(lines) + "\n"
+
+
+def _ratio(c: dict) -> str:
+    """The ratio of the seed means, with the per-seed ratios and their std (or 'one seed')."""
+    if c["ratio_std"] is None:
+        return f"{pct(c['ratio'])}% (one seed: no noise estimate)"
+    return (f"{pct(c['ratio'])}% (per seed {', '.join(pct(r) for r in c['per_seed'])}; std {pct(c['ratio_std'])})")
 
 
 def boundary_table(path: Path) -> str:
