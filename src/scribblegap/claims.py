@@ -31,12 +31,17 @@ def pooled_std(*entries, field: str = "miou") -> float | None:
     return math.sqrt(sum(s * s for s in stds) / len(stds)) if stds else None
 
 
+def _seed_values(entry: dict, field: str) -> dict:
+    """``{seed: value}`` of a summary entry: from its runs, or (an entry of one run) its own value."""
+    runs = entry.get("runs") or ([entry] if "seed" in entry else [])
+    return {r["seed"]: r[field] for r in runs if r.get(field) is not None}
+
+
 def paired_difference(summary: dict, a: str, b: str, field: str = "miou") -> dict | None:
     """``a - b`` seed by seed, over the seeds both have (None below two). One seed gives every network the
     same head initialisation and batch order, so a seed's luck shared by both cancels in the difference;
     reported beside the pooled-std verdicts, which it does not change."""
-    runs = {key: {r["seed"]: r[field] for r in summary.get(key, {}).get("runs", []) if r.get(field) is not None}
-            for key in (a, b)}
+    runs = {key: _seed_values(summary.get(key, {}), field) for key in (a, b)}
     seeds = sorted(set(runs[a]) & set(runs[b]))
     if len(seeds) < 2:
         return None
@@ -136,12 +141,6 @@ def claim_w_above_r(s: dict) -> tuple[str, str]:
     if pooled is None or min(s["W"].get("n", 1), s["R"].get("n", 1)) < 2:  # a one-seed side has no noise estimate
         return seen, "open (one seed)"
     return seen, "confirmed" if d > MIN_SIGMAS * pooled else ("not seen" if d < 0 else "within noise")
-
-
-def _seed_values(entry: dict, field: str) -> dict:
-    """``{seed: value}`` of a summary entry: from its runs, or (an entry of one run) its own value."""
-    runs = entry.get("runs") or ([entry] if "seed" in entry else [])
-    return {r["seed"]: r[field] for r in runs if r.get(field) is not None}
 
 
 def clicks_gap_closed(summary: dict, field: str = "miou") -> dict | None:

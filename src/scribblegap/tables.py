@@ -161,7 +161,7 @@ def _ratio(c: dict) -> str:
     """The ratio of the seed means, with the per-seed ratios and their std (or 'one seed')."""
     if c["ratio_std"] is None:
         return f"{pct(c['ratio'])}% (one seed: no noise estimate)"
-    return (f"{pct(c['ratio'])}% (per seed {', '.join(pct(r) for r in c['per_seed'])}; std {pct(c['ratio_std'])})")
+    return f"{pct(c['ratio'])}% (per seed {', '.join(pct(r) for r in c['per_seed'])}; std {pct(c['ratio_std'])})"
 
 
 def boundary_table(path: Path) -> str:
