@@ -6,6 +6,7 @@ from dataclasses import replace
 import pytest
 
 from scribblegap.configs import CONFIGS, load_config, show
+from scribblegap.errors import ConfigError
 from scribblegap.pipeline import Pipeline, smoke_config
 
 
@@ -91,3 +92,19 @@ def test_the_clicks_stage_trains_and_records_every_seed(voc12_mini, tmp_path):
         assert entry["miou_std"] is not None and entry["miou_crf"] is not None
         assert [r["run_id"] for r in entry["runs"]] == [f"{key}@points_s0", f"{key}@points_s1"]
     assert set(summary["points_pseudo_labels"]) == {"local", "global", "fused_crf"}
+
+
+def test_variants_train_the_chosen_options_on_every_seed_from_the_global_seeds_pseudo_labels(tmp_path):
+    cfg = replace(smoke_config("default"), seeds=(1, 2), global_seed=0, variants=("soft",), stages=("variants",))
+    Pipeline(cfg, tmp_path, log=lambda *a: None).run()
+    runs = tmp_path / "runs" / cfg.name / cfg.preset
+    assert sorted(p.name for p in runs.iterdir()) == ["B_s0", "Wsoft_s1", "Wsoft_s2"]
+    summary = json.loads((tmp_path / "results" / cfg.name / "summary.json").read_text())
+    assert "W_confident" not in summary and [r["seed"] for r in summary["W_soft"]["runs"]] == [1, 2]
+    assert {r["spec"]["labels"] for r in summary["W_soft"]["runs"]} == {
+        f"outputs/{cfg.name}/budget-0.03/{cfg.preset}/B_s0/fused-crf"}
+
+
+def test_an_unknown_variant_is_refused():
+    with pytest.raises(ConfigError, match="unknown variant"):
+        load_config("default", variants=("sharp",))

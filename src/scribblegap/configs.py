@@ -14,6 +14,7 @@ from .options import Preset, typed_changes
 
 STAGES = ("overview", "chain", "F", "R", "evaluate", "pseudo", "variants", "round2", "budget", "points",
           "boundary", "report")
+VARIANTS = ("confident", "soft")  # stage "variants": W_confident, W_soft
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,13 @@ class PipelineConfig:
     regularisation: str | None = "crf"
     threshold: float | None = None       # of the main chain's pseudo-labels (None: every pixel labelled)
     confident_threshold: float = 0.7     # of W_confident (stage "variants")
+    variants: tuple = ("confident", "soft")  # the retraining options stage "variants" trains: W_confident, W_soft
     soft: bool = False                   # retrain W on probabilities instead of label maps
     seeds: tuple = (0,)
+    global_seed: int | None = None       # the seed of the B that is the global annotator (None: the first seed)
     stages: tuple = ("chain", "F", "R", "evaluate", "pseudo", "report")
     budgets: tuple = (0.005, 0.01, 0.02, 0.03, 0.05, 0.10)
-    budget_seed: int = 0                 # the one seed of the budget curve, the clicks and round 2
+    budget_seed: int = 0                 # the one seed of the budget curve
     parallel_runs: int = 2               # networks trained side by side (one thread each on 2 cores)
     workers: int | None = None           # processes for per-image stages (None: every core)
     limit: int | None = None             # first N images of each split (smoke runs)
@@ -52,6 +55,9 @@ class PipelineConfig:
             raise ConfigError(f"unknown stage(s) {', '.join(unknown)}; choose from {', '.join(STAGES)}")
         if not self.seeds:
             raise ConfigError("a pipeline needs at least one seed")
+        unknown = sorted(set(self.variants) - set(VARIANTS))
+        if unknown:
+            raise ConfigError(f"unknown variant(s) {', '.join(unknown)}; choose from {', '.join(VARIANTS)}")
         for b in self.budgets + ((self.budget,) if self.budget is not None else ()):
             if not 0 < b < 1:
                 raise ConfigError(f"budget {b} must be a fraction of the pixels, 0 < budget < 1")

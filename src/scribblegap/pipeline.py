@@ -60,6 +60,11 @@ class Pipeline:
         return self.config.budget if self.config.budget is not None else DEFAULT_BUDGET
 
     @property
+    def global_seed(self) -> int:
+        """The seed of the B whose predictions are the global annotator of every W."""
+        return self.config.seeds[0] if self.config.global_seed is None else self.config.global_seed
+
+    @property
     def main_tag(self) -> str:
         return "scribbles" if self.config.scribbles else f"budget-{self.budget:g}"
 
@@ -177,8 +182,8 @@ class Pipeline:
         """local annotator, B (= the global annotator), fused + CRF pseudo-labels, W, for one weak-label source."""
         seeds = tuple(seeds if seeds is not None else self.config.seeds)
         local = self.local(weak_spec, tag)
-        self.train([self.run_spec(f"B{key_suffix}", weak_spec, s) for s in seeds])
-        global_ = self.predict_global(self.layout.run(f"B{key_suffix}", seeds[0]), tag)
+        self.train([self.run_spec(f"B{key_suffix}", weak_spec, s) for s in dict.fromkeys((*seeds, self.global_seed))])
+        global_ = self.predict_global(self.layout.run(f"B{key_suffix}", self.global_seed), tag)
         fused = self.fuse(local, global_, weak_spec, tag, self.config.regularisation)
         self.train([self.run_spec(f"W{key_suffix}", fused, s, soft=self.config.soft) for s in seeds])
         return {"local": local, "global": global_, "fused": fused}
@@ -283,33 +288,49 @@ class Pipeline:
                                       "fused_crf": chain["fused"]})
         return chain
 
-    def _first_seed_chain(self) -> tuple[int, Path, Path]:
-        """First seed, scribbles and local annotator of the main chain, which later stages build on."""
+    def _main_pseudo_labels(self) -> tuple[Path, Path, Path]:
+        """Scribbles, local annotator and global annotator (``global_seed``'s B, trained if it is not yet) of
+        the main chain, which the later stages build on."""
         scribbles = self.main_scribbles()
-        return self.config.seeds[0], scribbles, self.local(scribbles, self.main_tag)
+        self.train([self.run_spec("B", scribbles, self.global_seed)])
+        local = self.local(scribbles, self.main_tag)
+        return scribbles, local, self.predict_global(self.layout.run("B", self.global_seed), self.main_tag)
 
     def round2(self) -> None:
-        """A second round: W (trained on round-1 pseudo-labels) becomes the global annotator, is fused with
-        the same local annotator again, and W2 is trained on the result. Recorded as ``W_round2``."""
-        seed, scribbles, local = self._first_seed_chain()
-        global2 = self.predict_global(self.layout.run("W", seed), self.main_tag)
-        fused2 = self.fuse(local, global2, scribbles, self.main_tag, self.config.regularisation)
-        self.train([self.run_spec("W2", fused2, seed, soft=self.config.soft)])
-        self.evaluate_run("W_round2", self.layout.run("W2", seed))
+        """A second round, every seed: W (trained on round-1 pseudo-labels) becomes the global annotator, is
+        fused with the same local annotator again, and W2 of the same seed is trained on the result. Recorded
+        as ``W_round2``; the first seed's round-2 pseudo-labels are scored on train."""
+        scribbles, local, global_ = self._main_pseudo_labels()
+        fused = self.fuse(local, global_, scribbles, self.main_tag, self.config.regularisation)
+        seeds = self.config.seeds
+        self.train([self.run_spec("W", fused, s, soft=self.config.soft) for s in seeds])
+        round2 = {}
+        for s in seeds:
+            global2 = self.predict_global(self.layout.run("W", s), self.main_tag)
+            round2[s] = global2, self.fuse(local, global2, scribbles, self.main_tag, self.config.regularisation)
+        self.train([self.run_spec("W2", round2[s][1], s, soft=self.config.soft) for s in seeds])
+        for s in seeds:
+            self.evaluate_run("W_round2", self.layout.run("W2", s))
+        global2, fused2 = round2[seeds[0]]
         self.score_pseudo_labels({"global_round2": global2, "fused_crf_round2": fused2})
 
     def variants(self) -> None:
-        """Two options of the retraining on the main chain's pseudo-labels (first seed): ``W_confident``
-        (pixels whose fused confidence is below ``confident_threshold`` ignored) and ``W_soft`` (soft
-        cross-entropy on the fused + CRF probabilities instead of their argmax)."""
-        seed, scribbles, local = self._first_seed_chain()
-        global_ = self.predict_global(self.layout.run("B", seed), self.main_tag)
-        fused = self.fuse(local, global_, scribbles, self.main_tag, self.config.regularisation)
-        confident = self.fuse(local, global_, scribbles, self.main_tag, self.config.regularisation,
-                              threshold=self.config.confident_threshold)
-        self.train([self.run_spec("Wconf", confident, seed), self.run_spec("Wsoft", fused, seed, soft=True)])
-        self.evaluate_run("W_confident", self.layout.run("Wconf", seed))
-        self.evaluate_run("W_soft", self.layout.run("Wsoft", seed))
+        """The retraining options of ``config.variants`` on the main chain's pseudo-labels, every seed:
+        ``W_confident`` (pixels whose fused confidence is below ``confident_threshold`` ignored) and ``W_soft``
+        (soft cross-entropy on the fused + CRF probabilities instead of their argmax)."""
+        scribbles, local, global_ = self._main_pseudo_labels()
+        cfg, specs = self.config, {}
+        if "confident" in cfg.variants:
+            confident = self.fuse(local, global_, scribbles, self.main_tag, cfg.regularisation,
+                                  threshold=cfg.confident_threshold)
+            specs["W_confident"] = [self.run_spec("Wconf", confident, s) for s in cfg.seeds]
+        if "soft" in cfg.variants:
+            fused = self.fuse(local, global_, scribbles, self.main_tag, cfg.regularisation)
+            specs["W_soft"] = [self.run_spec("Wsoft", fused, s, soft=True) for s in cfg.seeds]
+        self.train([spec for runs in specs.values() for spec in runs])
+        for key, runs in specs.items():
+            for spec in runs:
+                self.evaluate_run(key, Path(spec.out))
 
     def budget_curve(self) -> None:
         """B and W at each simulated budget (seed ``budget_seed``), F as the reference line. At the config's
@@ -345,7 +366,7 @@ class Pipeline:
 
     def points(self) -> None:
         """The chain with the human clicks of ``points.json`` as the weak labels, every seed of the config
-        (the pseudo-labels from the first seed's B, as in the main chain). ``summary["points"]`` holds B and W
+        (the pseudo-labels from ``global_seed``'s B, as in the main chain). ``summary["points"]`` holds B and W
         over the seeds; each run's full record is in ``points_runs.json``."""
         from .results import aggregate, load_summary, update_value
 
