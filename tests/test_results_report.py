@@ -51,6 +51,8 @@ def test_paired_difference_cancels_a_shared_seed_effect_and_leaves_the_verdict_a
     seen, verdict = claim_gap(summary)
     assert "paired by seed: +3.0, +2.0, +3.0" in seen and verdict == "not seen"  # the pooled rule decides
     assert "paired by seed" in gap_table(summary, "t")
+    summary["W"], summary["W_soft"] = entry("W", [0.61, 0.62, 0.67]), entry("W_soft", [0.62, 0.62, 0.69])
+    assert "against W (without CRF): W_soft - W, paired by seed: +1.0, +0.0, +2.0" in gap_table(summary, "t")
     # only seeds both sides have are paired; one shared seed is not enough
     summary["B"]["runs"] = summary["B"]["runs"][:1]
     assert paired_difference(summary, "F", "B") is None and "paired" not in claim_gap(summary)[0]

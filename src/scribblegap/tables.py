@@ -30,6 +30,9 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
+OPTIONS = ("W_confident", "W_soft", "W_round2")  # W's recipe changed in one respect
+
+
 def gap_table(summary: dict, title: str = "F, B, W and R on val") -> str:
     rows = [[key, what, mean_std(summary[key]), mean_std(summary[key], "miou_crf")]
             for key, what in LABELS.items() if key in summary]
@@ -56,6 +59,10 @@ def gap_table(summary: dict, title: str = "F, B, W and R on val") -> str:
             verdict += (f". The gap does not exceed {MIN_SIGMAS:g}x the seed noise, so no gap reduction is "
                         "reported: it would be a ratio of noise")
         lines.append(f"- {name}: {verdict}.")
+        options = [f"{key} - W, {paired_text(paired_difference(summary, key, 'W', field))}"
+                   for key in OPTIONS if paired_difference(summary, key, "W", field)]
+        if options:
+            lines.append(f"- the retraining options against W ({name}): " + "; ".join(options) + ".")
     return "\n".join(lines) + "\n"
 
 
