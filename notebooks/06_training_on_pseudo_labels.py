@@ -5,7 +5,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -391,8 +391,9 @@ if folders is not None:
 # ## 5. The recorded gap table of the benchmark
 #
 # VOC12-mini (`scribblegap run --config voc12-mini`): an ImageNet-initialised trunk (preset
-# `cpu-pretrained`), three seeds of F, B, W and R in its config (`n` in the table: how many are recorded);
-# W_confident, W_soft and W_round2 with one seed (the first). Scored on the 250 validation images, without and with the test-time dense CRF. The lines under
+# `cpu-pretrained`), three seeds of F, B, W and R in its config; W_confident, W_soft and W_round2 with the
+# seeds recorded for them (`n` in the table). Every W is trained on the pseudo-labels of one B, the first
+# seed's (`global_seed`). Scored on the 250 validation images, without and with the test-time dense CRF. The lines under
 # the table compare F - B with the pooled seed noise: a gap reduction $(K - B)/(F - B)$ is printed only when
 # the gap is more than `MIN_SIGMAS` pooled seed standard deviations, otherwise it would be a ratio of
 # noise. Each line also gives F - B seed by seed ("paired by seed"): one seed gives F and B the same head
@@ -455,8 +456,10 @@ if "F" in summary:
 # %% [markdown]
 # What to look for: the distance of W (and of R) from B in units of the error bars, and the order of W and
 # R. The variants answer three design questions of the retraining: is it better to drop the unsure pixels
-# (W_confident), to keep their uncertainty (W_soft), or to iterate once more (W_round2)? They have one seed
-# each, so a difference to W smaller than about twice W's seed std (the error bar) is not a difference.
+# (W_confident), to keep their uncertainty (W_soft), or to iterate once more (W_round2)? An option with one
+# seed differs from W only where the difference exceeds about twice W's seed std (the error bar); an option
+# with several seeds is also compared with W seed by seed (the lines "against W" under the table), where the luck a
+# seed gives both cancels.
 #
 # ## 6. Where F beats B and W: distance to the object boundary
 #
