@@ -108,3 +108,31 @@ def test_variants_train_the_chosen_options_on_every_seed_from_the_global_seeds_p
 def test_an_unknown_variant_is_refused():
     with pytest.raises(ConfigError, match="unknown variant"):
         load_config("default", variants=("sharp",))
+
+
+def test_the_budget_curve_trains_every_seed_and_reuses_only_recorded_leaf_runs(tmp_path):
+    import shutil
+
+    cfg = replace(smoke_config("default"), seeds=(0, 1), budgets=(0.01,), workers=2, stages=("budget",))
+    Pipeline(cfg, tmp_path, log=lambda *a: None).run()
+    summary = json.loads((tmp_path / "results" / cfg.name / "summary.json").read_text())
+    point, band = summary["budget_curve"]["0.01"], summary["budget_curve"]["F"]
+    assert point["n"] == 2 and [r["seed"] for r in point["runs"]] == [0, 1] and point["B_std"] is not None
+    assert point["global_run"] == "B@0.01_s0" and point["pseudo_labels"].endswith("B@0.01_s0/fused-crf")
+    assert band["n"] == 2 and [r["run_id"] for r in band["runs"]] == ["F_s0", "F_s1"]
+    assert [r["seed"] for r in summary["F"]["runs"]] == [0, 1]  # F of the curve is the main chain's F
+    # another machine (no runs/, no outputs/): the global annotator's B and every W train again, F and the
+    # other seed's B do not
+    shutil.rmtree(tmp_path / "runs")
+    shutil.rmtree(tmp_path / "outputs")
+    pipe = Pipeline(replace(cfg, reuse_recorded=True), tmp_path, log=lambda *a: None)
+    pipe.run()
+    trained = {k.removeprefix("train ") for k in pipe.timings if k.startswith("train ") and k != "training wall"}
+    assert trained == {"B@0.01_s0", "W@0.01_s0", "W@0.01_s1"}
+    again = json.loads((tmp_path / "results" / cfg.name / "summary.json").read_text())["budget_curve"]
+    assert again["F"] == band and again["0.01"]["runs"][1]["B"] == point["runs"][1]["B"]
+    # without reuse_recorded a missing run is trained again
+    shutil.rmtree(tmp_path / "runs" / cfg.name / cfg.preset / "W@0.01_s1")
+    pipe = Pipeline(replace(cfg, stages=("F",)), tmp_path, log=lambda *a: None)
+    pipe.run()
+    assert {k for k in pipe.timings if k.startswith("train ")} >= {"train F_s0", "train F_s1"}

@@ -203,3 +203,26 @@ def test_budget_table_gives_the_share_closed_only_where_b_leaves_a_gap():
     assert lines[4].endswith("| gap closed |")
     assert lines[6].startswith("| 1% |") and lines[6].endswith("| 50% |")  # (55 - 50) / (60 - 50)
     assert lines[7].startswith("| 10% |") and lines[7].endswith("| – |")  # B within 1 point of F: no gap
+
+
+def test_budget_points_of_several_seeds_count_a_gap_only_above_the_seed_noise():
+    from scribblegap.claims import budget_verdict, leaves_gap
+    from scribblegap.tables import budget_table
+
+    def point(budget, b, w, std):
+        runs = [{"seed": 0, "B": b - std, "W": w - std}, {"seed": 1, "B": b + std, "W": w + std}]
+        return {"budget": budget, "B": b, "W": w, "B_std": std, "W_std": std, "n": 2, "runs": runs}
+
+    noisy, clear = point(0.01, 0.57, 0.595, 0.02), point(0.03, 0.50, 0.595, 0.01)
+    assert not leaves_gap(0.60, noisy, f_std=0.01)  # 3 points, under 2x the pooled std (3.2)
+    assert leaves_gap(0.60, {k: noisy[k] for k in ("budget", "B", "W")}, f_std=0.01)  # one seed: 1-point rule
+    assert leaves_gap(0.60, clear, f_std=0.01)
+    text, verdict = budget_verdict(0.60, [noisy, clear], f_std=0.01)
+    assert verdict == "confirmed" and "from 3% of the pixels" in text and "above the seed noise" in text
+    assert budget_verdict(0.60, [noisy], f_std=0.01)[1] == "not measurable"
+    curve = {"F": {"miou": 0.60, "miou_std": 0.01, "n": 2}, "0.01": noisy, "0.03": clear}
+    lines = budget_table({"budget_curve": curve}).splitlines()
+    assert lines[0] == "#### Annotation budget (2 seeds per point)"
+    assert lines[2] == "F (full masks) = 60.0 ± 1.0 % (n=2: the F runs of the same seeds)"
+    assert lines[6] == "| 1% | 1.00% | 2 | 57.0 ± 2.0 | 59.5 ± 2.0 | +2.5 ± 0.0 | 3.0 | 0.5 | – |"
+    assert lines[7].startswith("| 3% |") and lines[7].endswith("| 95% |")  # (59.5 - 50) / (60 - 50)

@@ -43,7 +43,9 @@ class PipelineConfig:
     global_seed: int | None = None       # the seed of the B that is the global annotator (None: the first seed)
     stages: tuple = ("chain", "F", "R", "evaluate", "pseudo", "report")
     budgets: tuple = (0.005, 0.01, 0.02, 0.03, 0.05, 0.10)
-    budget_seed: int = 0                 # the one seed of the budget curve
+    budget_seed: int = 0                 # the seed of the simulated scribbles (every budget, the main chain's too)
+    reuse_recorded: bool = False         # leaf runs (F, R, the B of a seed that is not global_seed) recorded in
+                                         # the results are not trained again (completing a config elsewhere)
     parallel_runs: int = 2               # networks trained side by side (one thread each on 2 cores)
     workers: int | None = None           # processes for per-image stages (None: every core)
     limit: int | None = None             # first N images of each split (smoke runs)
@@ -84,8 +86,8 @@ CONFIGS = {
         train_overrides={"iters": 400}, stages=("overview", "chain", "F", "evaluate", "pseudo", "report")),
     "voc12-mini": Preset(
         "the benchmark: VOC12-mini (7 classes) with an ImageNet-initialised trunk, the paper's regime; three "
-        "seeds of F, B, W, R and of the human clicks; the retraining options, round 2 and the budget curve "
-        "one seed each",
+        "seeds of every network: F, B, W, R, the retraining options, round 2, the budget curve and the human "
+        "clicks",
         data="voc12-mini", classes="voc12-mini", preset="cpu-pretrained", local_method="random-walker",
         seeds=(0, 1, 2), stages=_FULL,
         budgets=(0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.10)),

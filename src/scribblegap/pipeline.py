@@ -182,7 +182,8 @@ class Pipeline:
         """local annotator, B (= the global annotator), fused + CRF pseudo-labels, W, for one weak-label source."""
         seeds = tuple(seeds if seeds is not None else self.config.seeds)
         local = self.local(weak_spec, tag)
-        self.train([self.run_spec(f"B{key_suffix}", weak_spec, s) for s in dict.fromkeys((*seeds, self.global_seed))])
+        self.train_leaves([(self.run_spec(f"B{key_suffix}", weak_spec, s), f"B{key_suffix}", ())
+                           for s in dict.fromkeys((*seeds, self.global_seed))])
         global_ = self.predict_global(self.layout.run(f"B{key_suffix}", self.global_seed), tag)
         fused = self.fuse(local, global_, weak_spec, tag, self.config.regularisation)
         self.train([self.run_spec(f"W{key_suffix}", fused, s, soft=self.config.soft) for s in seeds])
@@ -242,7 +243,7 @@ class Pipeline:
         if "chain" in stages:
             self.main_chain(with_f="F" in stages, with_r="R" in stages, score="pseudo" in stages)
         elif "F" in stages:
-            self.train([self.run_spec("F", "full", s) for s in cfg.seeds])
+            self.train_leaves([(self.run_spec("F", "full", s), "F", ()) for s in cfg.seeds])
         if "evaluate" in stages:
             for key in SCORED:
                 for s in cfg.seeds:
@@ -273,14 +274,14 @@ class Pipeline:
         """B, F and R on the main scribbles (F and R need nothing but the labels: trained beside B), then the
         local annotator, the fused + CRF pseudo-labels and W; the pseudo-labels are scored on train."""
         scribbles = self.main_scribbles()
-        specs = []
+        runs = []
         for s in self.config.seeds:
-            specs.append(self.run_spec("B", scribbles, s))
+            runs.append((self.run_spec("B", scribbles, s), "B", ()))
             if with_f:
-                specs.append(self.run_spec("F", "full", s))
+                runs.append((self.run_spec("F", "full", s), "F", ()))
             if with_r:
-                specs.append(self.run_spec("R", scribbles, s, loss="ce+densecrf"))
-        self.train(specs)
+                runs.append((self.run_spec("R", scribbles, s, loss="ce+densecrf"), "R", ()))
+        self.train_leaves(runs)
         chain = self.weak_chain(scribbles, self.main_tag)
         if score:
             fused_plain = self.fuse(chain["local"], chain["global"], scribbles, self.main_tag, None)
@@ -332,37 +333,105 @@ class Pipeline:
             for spec in runs:
                 self.evaluate_run(key, Path(spec.out))
 
-    def budget_curve(self) -> None:
-        """B and W at each simulated budget (seed ``budget_seed``), F as the reference line. At the config's
-        own budget the main chain's B and W are reused. Every budget's B trains in one batch, then every W,
-        so two runs share the cores."""
-        from .results import update_value
+    def recorded(self, spec: RunSpec, key: str, also=()) -> dict | None:
+        """With ``reuse_recorded``: the record of ``spec``'s very run under ``key`` in the results file of
+        ``key`` (or in ``also``, more (file, key) places), the same run name, data, labels and training settings.
+        Only for leaf runs, whose weights no later stage reads (F, R, the B of a seed other than
+        ``global_seed``): a machine without ``runs/`` then completes a config without training them again."""
+        from .results import load_summary
+        from .runs import _comparable
 
-        seed, cfg = self.config.budget_seed, self.config
+        if not self.config.reuse_recorded or (key.startswith("B") and spec.config.seed == self.global_seed):
+            return None  # the global annotator's predictions are read: its B is never a leaf
+        labels = spec.labels if spec.labels in ("full", "points") else self.layout.relative(spec.labels)
+        wanted = _comparable({**spec.to_dict(), "labels": labels})
+        for path, name in [(path, key) for path in self._record_files(key)] + list(also):
+            for record in load_summary(path).get(name, {}).get("runs", []):
+                if record.get("run_id") == spec.name and record.get("config") and \
+                        _comparable({**record.get("spec", {}), "config": record["config"]}) == wanted:
+                    return record
+        return None
+
+    def _record_files(self, key: str) -> list[Path]:
+        """Where runs of ``key`` are recorded: the summary, or the side file of the clicks or the budget curve."""
+        if key.endswith("@points"):
+            return [self.layout.side_file("points_runs")]
+        return [self.layout.side_file("budget_runs")] if "@" in key else [self.layout.summary]
+
+    def train_leaves(self, runs: list[tuple]) -> None:
+        """Train ``runs`` ((spec, key, more places) triples), leaving out the leaf runs the results record
+        (:meth:`recorded`)."""
+        self.train([spec for spec, key, also in runs if self.recorded(spec, key, also) is None])
+
+    def scores(self, spec: RunSpec, key: str, crf: bool, summary: Path | None = None, also=()) -> dict:
+        """A run's recorded scores: evaluated from its folder where it is trained, else its record."""
+        if (Path(spec.out) / "run.json").is_file():
+            return self.evaluate_run(key, Path(spec.out), crf=crf, summary=summary)
+        record = self.recorded(spec, key, also)
+        if record is None:
+            raise ConfigError(f"run {spec.out} is neither trained nor recorded")
+        return record
+
+    def f_band(self, seeds) -> dict:
+        """F (full masks) of ``seeds``: the main chain's F runs, scored on val with the CRF, as the main chain
+        scores them."""
+        from .results import aggregate
+
+        specs = [self.run_spec("F", "full", s) for s in seeds]
+        self.train_leaves([(spec, "F", ()) for spec in specs])
+        runs = [self.scores(spec, "F", crf=True) for spec in specs]
+        runs = [{"seed": r["seed"], "miou": r["miou"], "run_id": r["run_id"]} for r in runs]
+        return {**aggregate(runs), "runs": runs}
+
+    def budget_curve(self) -> None:
+        """B and W at each simulated budget for every seed of the config; F of the same seeds as the band they
+        are measured against. At each budget the global annotator is ``global_seed``'s B, as in the main chain,
+        and W of every seed trains on the pseudo-labels built on it; at the config's own budget the main chain's
+        B and W are the curve's. The B of the other seeds and F are taken from the results where they are
+        recorded (:meth:`recorded`). Every budget's B trains in one batch, then every W."""
+        from .results import aggregate, update_value
+
+        cfg, seeds = self.config, self.config.seeds
         side = self.layout.side_file("budget_runs")
-        self.train([self.run_spec("F", "full", seed)])
-        f = self.evaluate_run("F", self.layout.run("F", seed), crf=False, summary=side)
-        update_value(self.layout.summary, "budget_curve", "F", {"miou": f["miou"], "run_id": f["run_id"]})
+        update_value(self.layout.summary, "budget_curve", "F", self.f_band(seeds))
         points = []  # (budget, tag, scribbles, key suffix): the config's own budget first, its outputs are reused
         for budget in sorted(cfg.budgets, key=lambda b: (b != self.budget, b)):
             suffix = "" if budget == self.budget and not cfg.scribbles else f"@{budget:g}"
             tag = f"budget-{budget:g}"
             points.append((budget, tag, self.simulate(budget, tag), suffix))
-        self.train([self.run_spec(f"B{suffix}", scribbles, seed) for _, _, scribbles, suffix in points])
+
+        def main_too(key: str, suffix: str) -> list:  # at the config's own budget, the main chain's records
+            return [] if suffix else [(self.layout.summary, key)]
+
+        b_specs = {(budget, s): self.run_spec(f"B{suffix}", scribbles, s)
+                   for budget, _, scribbles, suffix in points for s in dict.fromkeys((self.global_seed, *seeds))}
+        self.train_leaves([(b_specs[budget, s], f"B@{budget:g}", main_too("B", suffix))
+                           for budget, _, _, suffix in points for s in dict.fromkeys((self.global_seed, *seeds))])
         fused = {}
         for budget, tag, scribbles, suffix in points:
             local = self.local(scribbles, tag)
-            global_ = self.predict_global(self.layout.run(f"B{suffix}", seed), tag)
+            global_ = self.predict_global(self.layout.run(f"B{suffix}", self.global_seed), tag)
             fused[budget] = self.fuse(local, global_, scribbles, tag, cfg.regularisation)
-        self.train([self.run_spec(f"W{suffix}", fused[budget], seed, soft=cfg.soft)
-                    for budget, _, _, suffix in points])
+        w_specs = {(budget, s): self.run_spec(f"W{suffix}", fused[budget], s, soft=cfg.soft)
+                   for budget, _, _, suffix in points for s in seeds}
+        self.train(list(w_specs.values()))
         for budget, tag, scribbles, suffix in points:
-            b = self.evaluate_run(f"B@{budget:g}", self.layout.run(f"B{suffix}", seed), crf=False, summary=side)
-            w = self.evaluate_run(f"W@{budget:g}", self.layout.run(f"W{suffix}", seed), crf=False, summary=side)
+            runs = []
+            for s in seeds:
+                scores = {}
+                for key, spec in (("B", b_specs[budget, s]), ("W", w_specs[budget, s])):
+                    record = self.scores(spec, f"{key}@{budget:g}", crf=False, summary=side,
+                                         also=main_too(key, suffix))
+                    scores[key], scores[f"{key}_run"] = record["miou"], record["run_id"]
+                runs.append({"seed": s, **scores})
             achieved = json.loads((scribbles / "stats.json").read_text())["budget"]["achieved_mean"]
+            entry = {"budget": budget, "achieved": achieved, "n": len(runs)}
+            for key in ("B", "W"):
+                spread = aggregate([{"miou": r[key]} for r in runs])
+                entry.update({key: spread["miou"], f"{key}_std": spread["miou_std"]})
             update_value(self.layout.summary, "budget_curve", f"{budget:g}", {
-                "budget": budget, "achieved": achieved, "B": b["miou"], "W": w["miou"],
-                "B_run": b["run_id"], "W_run": w["run_id"], "pseudo_labels": self.layout.relative(fused[budget])})
+                **entry, "runs": runs, "global_run": self.layout.run(f"B{suffix}", self.global_seed).name,
+                "pseudo_labels": self.layout.relative(fused[budget])})
 
     def points(self) -> None:
         """The chain with the human clicks of ``points.json`` as the weak labels, every seed of the config
@@ -373,8 +442,9 @@ class Pipeline:
         chain = self.weak_chain("points", "points", key_suffix="@points")
         side = self.layout.side_file("points_runs")
         for key in ("B", "W"):
-            for seed in self.config.seeds:
-                self.evaluate_run(f"{key}@points", self.layout.run(f"{key}@points", seed), crf=True, summary=side)
+            for seed in self.config.seeds:  # a B the results record (reuse_recorded) is not on disk
+                if (self.layout.run(f"{key}@points", seed) / "run.json").is_file():
+                    self.evaluate_run(f"{key}@points", self.layout.run(f"{key}@points", seed), crf=True, summary=side)
             runs = [{k: r.get(k) for k in ("miou", "miou_crf", "run_id", "seed", "commit")}
                     for r in load_summary(side)[f"{key}@points"]["runs"] if r["seed"] in self.config.seeds]
             update_value(self.layout.summary, "points", key, {**aggregate(runs), "runs": runs})
@@ -389,6 +459,8 @@ class Pipeline:
         from .predict import load_model
 
         seed = self.config.seeds[0]
+        if (self.layout.run("B", seed) / "run.json").is_file():  # F's record alone (reuse_recorded) has no pixels
+            self.train([self.run_spec("F", "full", seed)])
         runs = {key: self.layout.run(key, seed) for key in ("F", "B", "W")
                 if (self.layout.run(key, seed) / "run.json").is_file()}
         out = self.layout.side_file("boundary")

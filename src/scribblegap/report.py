@@ -28,7 +28,7 @@ def _training_curves(summary: dict) -> dict:
 
 def figures(results_dir: Path, figures_dir: Path) -> list[tuple[Path, str]]:
     """Draw the figures of one results folder; returns (path, caption) of each drawn."""
-    from .claims import budget_rows
+    from .claims import budget_f_std, budget_rows
     from .viz import boundary_figure, budget_figure, save_figure, training_curves_figure
 
     summary = load_summary(results_dir / "summary.json")
@@ -39,8 +39,8 @@ def figures(results_dir: Path, figures_dir: Path) -> list[tuple[Path, str]]:
         drawn.append((save_figure(training_curves_figure(curves), path), "validation mIoU during training"))
     f, rows = budget_rows(summary)
     if len(rows) >= 2:
-        f_entry, b_entry = summary.get("F", {}), summary.get("B", {})
-        fig = budget_figure(rows, f, f_entry.get("miou_std"), summary.get("points"), b_entry.get("miou_std"))
+        b_entry = summary.get("B", {})
+        fig = budget_figure(rows, f, budget_f_std(summary), summary.get("points"), b_entry.get("miou_std"))
         drawn.append((save_figure(fig, figures_dir / f"results_{name}_budget_curve.png"), "annotation budget"))
     boundary = results_dir / "boundary.json"
     if boundary.is_file():

@@ -5,8 +5,8 @@ import json
 import math
 from pathlib import Path
 
-from .claims import (CLOSE_WITHIN, MIN_SIGMAS, budget_rows, budget_verdict, clicks_gap_closed, gap_analysis,
-                     paired_difference, paired_text)
+from .claims import (CLOSE_WITHIN, MIN_SIGMAS, budget_f_std, budget_paired, budget_rows, budget_verdict,
+                     clicks_gap_closed, gap_analysis, leaves_gap, paired_difference, paired_text)
 
 LABELS = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
           "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
@@ -104,19 +104,40 @@ def budget_table(summary: dict, config: dict | None = None) -> str:
     f, rows = budget_rows(summary)
     if not rows:
         return ""
+    f_std, band = budget_f_std(summary), summary.get("budget_curve", {}).get("F", {})
     preset = (config or {}).get("pipeline", {}).get("preset")
-    header = "#### Annotation budget (one seed" + (f", preset {preset}" if preset else "") + ")"
-    body = [[f"{100 * r['budget']:g}%", f"{pct(_achieved(r), 2)}%", pct(r["B"]), pct(r["W"]),
-             pct(f - r["B"]) if f is not None else "–", pct(f - r["W"]) if f is not None else "–",
-             _closed(f, r)] for r in rows]
-    return "\n".join([header, "", f"F (full masks) = {pct(f)} %", ""]
-                     + _table(["budget", "achieved", "B %", "W %", "F - B", "F - W", "gap closed"], body)
-                     + ["", budget_verdict(f, rows)[0] + "."]) + "\n"
+    seeds = sorted({r.get("n", 1) for r in rows})
+    count = "one seed" if seeds == [1] else f"{'-'.join(map(str, seeds))} seeds"
+    header = f"#### Annotation budget ({count} per point" + (f", preset {preset}" if preset else "") + ")"
+    body = []
+    for r in rows:
+        paired = budget_paired(r)
+        w_minus_b = (f"{100 * paired['mean']:+.1f} ± {pct(paired['std'])}" if paired else f"{100 * (r['W'] - r['B']):+.1f}")
+        body.append([f"{100 * r['budget']:g}%", f"{pct(_achieved(r), 2)}%", str(r.get("n", 1)),
+                     _with_std(r["B"], r.get("B_std")), _with_std(r["W"], r.get("W_std")), w_minus_b,
+                     pct(f - r["B"]) if f is not None else "–", pct(f - r["W"]) if f is not None else "–",
+                     _closed(f, r, f_std)])
+    if band.get("n", 1) > 1:
+        f_text = f"{_with_std(f, band.get('miou_std'))} % (n={band['n']}: the F runs of the same seeds)"
+    else:
+        f_text = f"{pct(f)} % (one run" + (f"; the main chain's F has a seed std of {pct(f_std)})" if f_std else ")")
+    noisy = any(r.get("B_std") is not None for r in rows)
+    note = ("W - B: seed by seed, mean ± std. " if noisy else "") + (
+        f"Gap closed: (W - B) / (F - B) of the means, only where F - B exceeds {100 * CLOSE_WITHIN:g} point"
+        + (f" and {MIN_SIGMAS:g}x the pooled seed std of F and B there" if noisy else "") + ".")
+    return "\n".join([header, "", f"F (full masks) = {f_text}", ""]
+                     + _table(["budget", "achieved", "n", "B %", "W %", "W - B", "F - B", "F - W", "gap closed"],
+                              body)
+                     + ["", note, "", budget_verdict(f, rows, f_std)[0] + "."]) + "\n"
 
 
-def _closed(f: float | None, row: dict) -> str:
-    """(W - B) / (F - B) at one budget point; "–" where B is within CLOSE_WITHIN of F (no gap to close)."""
-    if f is None or f - row["B"] <= CLOSE_WITHIN:
+def _with_std(value: float | None, std: float | None) -> str:
+    return pct(value) if std is None else f"{pct(value)} ± {pct(std)}"
+
+
+def _closed(f: float | None, row: dict, f_std: float | None = None) -> str:
+    """(W - B) / (F - B) at one budget point; "–" where B leaves no gap there (:func:`leaves_gap`)."""
+    if f is None or not leaves_gap(f, row, f_std):
         return "–"
     return f"{100 * (row['W'] - row['B']) / (f - row['B']):.0f}%"
 

@@ -173,7 +173,8 @@ def training_curves_figure(curves: dict[str, list[tuple[int, list[dict]]]]):
 def budget_figure(rows: list[dict], f_mean: float | None, f_std: float | None = None, clicks: dict | None = None,
                   b_std: float | None = None):
     """B and W against the achieved labelled fraction; F as a line with its seed band; clicks as lines.
-    ``b_std``: the seed std of B at the default budget, drawn as a band around each point (one seed each)."""
+    Points of several seeds carry error bars of ± their seed std; for points of one seed, ``b_std`` (the seed
+    std of B at the default budget) is drawn as a band around each curve instead."""
     import matplotlib.pyplot as plt
 
     def achieved(r):  # where the simulator could not go as low as asked, the point sits where it did go
@@ -181,9 +182,15 @@ def budget_figure(rows: list[dict], f_mean: float | None, f_std: float | None = 
         return a.get("mean") if isinstance(a, dict) else a
 
     x = [100 * achieved(r) for r in rows]
+    seeds = max(r.get("n", 1) for r in rows) if rows else 1
     fig, ax = plt.subplots(figsize=(6, 4), dpi=90)
     for key, color, label in (("B", "tab:red", "B: scribbles, pCE"), ("W", "tab:blue", "W: pseudo-labels")):
         y = [100 * r[key] for r in rows]
+        if seeds > 1:
+            err = [100 * (r.get(f"{key}_std") or 0) for r in rows]
+            ax.errorbar(x, y, yerr=err, fmt="-o", color=color, capsize=3,
+                        label=f"{label} (mean ± seed std, {seeds} seeds)")
+            continue
         ax.plot(x, y, "-o", color=color, label=label)
         if b_std:
             ax.fill_between(x, [v - 100 * b_std for v in y], [v + 100 * b_std for v in y], color=color, alpha=0.12,
