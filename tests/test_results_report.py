@@ -226,3 +226,24 @@ def test_budget_points_of_several_seeds_count_a_gap_only_above_the_seed_noise():
     assert lines[2] == "F (full masks) = 60.0 ± 1.0 % (n=2: the F runs of the same seeds)"
     assert lines[6] == "| 1% | 1.00% | 2 | 57.0 ± 2.0 | 59.5 ± 2.0 | +2.5 ± 0.0 | 3.0 | 0.5 | – |"
     assert lines[7].startswith("| 3% |") and lines[7].endswith("| 95% |")  # (59.5 - 50) / (60 - 50)
+
+
+def test_the_gap_reduction_on_the_curve_is_judged_only_where_b_leaves_a_gap():
+    from scribblegap.claims import claim_reduction_on_curve, curve_reductions
+
+    def curve(w_low):
+        point = lambda b, bm, wm: {"budget": b, "B": bm, "W": wm, "B_std": 0.01, "W_std": 0.01, "n": 3}  # noqa: E731
+        return {"budget_curve": {"F": {"miou": 0.60, "miou_std": 0.01, "n": 3},
+                                 "0.005": point(0.005, 0.50, w_low), "0.03": point(0.03, 0.585, 0.59)}}
+
+    points = curve_reductions(curve(0.56))
+    assert [p["budget"] for p in points] == [0.005]  # at 3% F - B = 1.5 is under 2 pooled stds (2.0)
+    assert abs(points[0]["ratio"] - 0.6) < 1e-9 and 0 < points[0]["ratio_err"] < 0.2
+    text, verdict = claim_reduction_on_curve(curve(0.56))
+    assert verdict == "confirmed" and "0.5%: F - B = 10.0, (W - B) / (F - B) = 60.0%" in text
+    assert claim_reduction_on_curve(curve(0.50))[1] == "not seen"
+    flat = curve(0.56)
+    flat["budget_curve"]["0.005"]["B"] = 0.595
+    assert claim_reduction_on_curve(flat)[1] == "not measurable"
+    one_seed = {"budget_curve": {"F": {"miou": 0.6}, "0.01": {"budget": 0.01, "B": 0.5, "W": 0.55}}}
+    assert claim_reduction_on_curve(one_seed)[1] == "open"
