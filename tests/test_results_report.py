@@ -242,6 +242,7 @@ def test_the_gap_reduction_on_the_curve_is_judged_only_where_b_leaves_a_gap():
     text, verdict = claim_reduction_on_curve(curve(0.56))
     assert verdict == "confirmed" and "0.5%: F - B = 10.0, (W - B) / (F - B) = 60.0%" in text
     assert claim_reduction_on_curve(curve(0.50))[1] == "not seen"
+    assert claim_reduction_on_curve(curve(0.53))[1] == "partly"  # 30% of the gap: clear of zero, not most of it
     flat = curve(0.56)
     flat["budget_curve"]["0.005"]["B"] = 0.595
     assert claim_reduction_on_curve(flat)[1] == "not measurable"
