@@ -182,14 +182,15 @@ def budget_figure(rows: list[dict], f_mean: float | None, f_std: float | None = 
         return a.get("mean") if isinstance(a, dict) else a
 
     x = [100 * achieved(r) for r in rows]
-    seeds = max(r.get("n", 1) for r in rows) if rows else 1
+    counts = sorted({r.get("n", 1) for r in rows}) or [1]
+    seeds, seeds_text = counts[-1], f"{counts[0]}-{counts[-1]}" if len(counts) > 1 else f"{counts[0]}"
     fig, ax = plt.subplots(figsize=(6, 4), dpi=90)
     for key, color, label in (("B", "tab:red", "B: scribbles, pCE"), ("W", "tab:blue", "W: pseudo-labels")):
         y = [100 * r[key] for r in rows]
         if seeds > 1:
             err = [100 * (r.get(f"{key}_std") or 0) for r in rows]
             ax.errorbar(x, y, yerr=err, fmt="-o", color=color, capsize=3,
-                        label=f"{label} (mean ± seed std, {seeds} seeds)")
+                        label=f"{label} (mean ± seed std, {seeds_text} seeds)")
             continue
         ax.plot(x, y, "-o", color=color, label=label)
         if b_std:
