@@ -1,0 +1,78 @@
+"""Does the code at HEAD repeat recorded runs? Retrain them from their recorded spec and compare the scores.
+
+    python scripts/reproduce_runs.py --config voc12-mini --runs Wconf_s0 Wsoft_s0
+
+Each named run of ``results/<name>/summary.json`` (or of a file beside it, such as ``budget_runs.json``) is
+trained again from the spec and training config it recorded, into ``runs/<name>/reproduce/<run id>`` (side by
+side, like the pipeline), on the same labels folder, then scored on val without the test-time CRF. A CPU run
+with the same seed on the same machine should give the same mIoU to the last digit. The comparison, with
+the commit of the code that retrained and of the code that was recorded, goes to
+``results/<name>/reproduction.json`` (one entry per run, kept across calls).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import fields
+from pathlib import Path
+
+from scribblegap.configs import load_config
+from scribblegap.io import atomic_path
+from scribblegap.pipeline import Pipeline
+from scribblegap.predict import evaluate_model, load_model
+from scribblegap.provenance import git_commit
+from scribblegap.runs import RunSpec, train_runs
+from scribblegap.train import TrainConfig
+
+
+SPEC_FIELDS = {f.name for f in fields(RunSpec)} - {"config"}
+
+
+def recorded_runs(results: Path) -> dict[str, dict]:
+    """Every run record of a results folder by run id (the summary's and the side files')."""
+    runs = {}
+    for path in sorted(results.glob("*.json")):
+        data = json.loads(path.read_text())
+        for entry in (data.values() if isinstance(data, dict) else []):
+            for run in (entry.get("runs", []) if isinstance(entry, dict) else []):
+                if isinstance(run, dict) and "spec" in run and "config" in run:
+                    runs.setdefault(run["run_id"], run)
+    return runs
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", default="voc12-mini")
+    p.add_argument("--runs", nargs="+", required=True, help="run ids as recorded, e.g. Wconf_s0")
+    args = p.parse_args()
+
+    pipe = Pipeline(load_config(args.config, progress=False))
+    results = pipe.layout.results
+    runs = recorded_runs(results)
+    missing = [r for r in args.runs if r not in runs]
+    if missing:
+        raise SystemExit(f"{results}: no recorded run {', '.join(missing)}")
+    specs = {}
+    for run_id in args.runs:
+        spec = {k: v for k, v in runs[run_id]["spec"].items() if k in SPEC_FIELDS}
+        spec["out"] = str(Path(spec["out"]).parent / "reproduce" / run_id)
+        specs[run_id] = RunSpec(config=TrainConfig.from_dict(runs[run_id]["config"]), **spec)
+    train_runs(list(specs.values()), parallel=pipe.config.parallel_runs)
+
+    out_path = results / "reproduction.json"
+    table = json.loads(out_path.read_text()) if out_path.is_file() else {}
+    for run_id, spec in specs.items():
+        model, tcfg = load_model(Path(spec.out))
+        scores = evaluate_model(model, pipe.dataset("val"), tcfg.base_size, crf=None, progress=False)
+        rec = runs[run_id]
+        table[run_id] = {"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
+                         "retrained_miou": scores["miou"], "retrained_commit": git_commit(),
+                         "equal": scores["miou"] == rec["miou"], "labels": spec.labels}
+        print(f"{run_id}: recorded {100 * rec['miou']:.4f} ({rec.get('commit')}), "
+              f"retrained {100 * scores['miou']:.4f} ({git_commit()}), equal: {table[run_id]['equal']}", flush=True)
+    with atomic_path(out_path) as tmp:
+        tmp.write_text(json.dumps(table, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
