@@ -66,6 +66,13 @@ def _sem(entry: dict, field: str = "miou") -> float:
     return std / math.sqrt(max(entry.get("n", 1), 1))
 
 
+def reduction_error(ratio: float, gap: float, f: dict, b: dict, w: dict, field: str = "miou") -> float:
+    """First-order standard error of (W - B) / (F - B) from the standard errors of the three means."""
+    if not gap:
+        return float("nan")
+    return math.sqrt(_sem(w, field) ** 2 + (ratio * _sem(f, field)) ** 2 + ((ratio - 1) * _sem(b, field)) ** 2) / abs(gap)
+
+
 def gap_analysis(summary: dict, field: str = "miou", weak_keys=("W", "R", "W_confident", "W_soft", "W_round2")) -> dict:
     """F - B against the seed noise, and (K - B) / (F - B) with a first-order error for each weak key."""
     f, b = summary.get("F"), summary.get("B")
@@ -81,8 +88,7 @@ def gap_analysis(summary: dict, field: str = "miou", weak_keys=("W", "R", "W_con
         if not w or w.get(field) is None:
             continue
         ratio = gap_reduction(w[field], b[field], f[field])
-        err = (math.sqrt(_sem(w, field) ** 2 + (ratio * _sem(f, field)) ** 2 + ((ratio - 1) * _sem(b, field)) ** 2)
-               / abs(gap)) if gap else float("nan")
+        err = reduction_error(ratio, gap, f, b, w, field)
         out["reductions"][key] = {"ratio": ratio, "ratio_err": err, "value": w[field]}
     return out
 
@@ -235,11 +241,10 @@ def curve_reductions(summary: dict) -> list[dict]:
     for r in rows:
         if f is None or r.get("B_std") is None or not leaves_gap(f, r, f_std):
             continue
-        entries = {"F": {"miou_std": f_std, "n": band.get("n", 1)},
-                   "B": {"miou_std": r["B_std"], "n": r.get("n", 1)}, "W": {"miou_std": r.get("W_std"), "n": r.get("n", 1)}}
+        n = r.get("n", 1)
         ratio, gap = gap_reduction(r["W"], r["B"], f), f - r["B"]
-        err = math.sqrt(_sem(entries["W"]) ** 2 + (ratio * _sem(entries["F"])) ** 2
-                        + ((ratio - 1) * _sem(entries["B"])) ** 2) / gap
+        err = reduction_error(ratio, gap, {"miou_std": f_std, "n": band.get("n", 1)},
+                              {"miou_std": r["B_std"], "n": n}, {"miou_std": r.get("W_std"), "n": n})
         out.append({"budget": r["budget"], "ratio": ratio, "ratio_err": err, "gap": gap})
     return out
 
