@@ -4,8 +4,10 @@
 
 Each named run of ``results/<name>/summary.json`` (or of a file beside it, such as ``budget_runs.json``) is
 trained again from the spec and training config it recorded, into ``runs/<name>/reproduce/<run id>`` (side by
-side, like the pipeline), on the same labels folder, then scored on val without the test-time CRF. A CPU run
-with the same seed on the same machine should give the same mIoU to the last digit. The comparison, with
+side, like the pipeline, each with the torch threads it recorded), on the same labels folder, then scored on
+val without the test-time CRF. A CPU run with the same seed and threads on the same machine should give the
+same mIoU to the last digit (the thread count sets the order of float sums; records older than the field
+retrain with the pipeline's split of the cores). The comparison, with
 the commit of the code that retrained and of the code that was recorded, goes to
 ``results/<name>/reproduction.json`` (one entry per run, kept across calls).
 """
@@ -57,7 +59,12 @@ def main() -> None:
         spec = {k: v for k, v in runs[run_id]["spec"].items() if k in SPEC_FIELDS}
         spec["out"] = str(Path(spec["out"]).parent / "reproduce" / run_id)
         specs[run_id] = RunSpec(config=TrainConfig.from_dict(runs[run_id]["config"]), **spec)
-    train_runs(list(specs.values()), parallel=pipe.config.parallel_runs)
+    by_threads = {}  # a CPU run repeats bit for bit only with the torch threads it was trained with
+    for run_id, spec in specs.items():
+        by_threads.setdefault(runs[run_id].get("threads"), []).append(spec)
+    for threads, group in by_threads.items():
+        parallel = min(pipe.config.parallel_runs, len(group))
+        train_runs(group, parallel=parallel, cores=threads * parallel if threads else None)
 
     out_path = results / "reproduction.json"
     table = json.loads(out_path.read_text()) if out_path.is_file() else {}
@@ -67,7 +74,8 @@ def main() -> None:
         rec = runs[run_id]
         table[run_id] = {"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
                          "retrained_miou": scores["miou"], "retrained_commit": git_commit(),
-                         "equal": scores["miou"] == rec["miou"], "labels": spec.labels}
+                         "equal": scores["miou"] == rec["miou"], "labels": spec.labels,
+                         "threads": rec.get("threads")}
         print(f"{run_id}: recorded {100 * rec['miou']:.4f} ({rec.get('commit')}), "
               f"retrained {100 * scores['miou']:.4f} ({git_commit()}), equal: {table[run_id]['equal']}", flush=True)
     with atomic_path(out_path) as tmp:

@@ -1,3 +1,4 @@
+import json
 import math
 import statistics
 
@@ -248,3 +249,22 @@ def test_the_gap_reduction_on_the_curve_is_judged_only_where_b_leaves_a_gap():
     assert claim_reduction_on_curve(flat)[1] == "not measurable"
     one_seed = {"budget_curve": {"F": {"miou": 0.6}, "0.01": {"budget": 0.01, "B": 0.5, "W": 0.55}}}
     assert claim_reduction_on_curve(one_seed)[1] == "open"
+
+
+def test_a_run_record_names_the_torch_threads_it_was_trained_with(tmp_path):
+    import torch
+
+    from scribblegap.provenance import describe
+    from scribblegap.results import run_record
+    from scribblegap.runs import RECORD
+
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        provenance = describe()
+    finally:
+        torch.set_num_threads(before)
+    assert provenance["threads"] == 1
+    (tmp_path / RECORD).write_text(json.dumps({"provenance": {**provenance, "threads": 3}, "spec": {}}))
+    record = run_record(tmp_path, {"miou": 0.5})
+    assert record["threads"] == 3 and record["commit"] == provenance["commit"]

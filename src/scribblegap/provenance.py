@@ -29,5 +29,6 @@ def describe() -> dict:
 
     return {"commit": git_commit(), "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "torch": torch.__version__, "python": platform.python_version(),
+            "threads": torch.get_num_threads(),  # CPU numbers depend on it: it sets the order of float sums
             "machine": f"{platform.machine()}, {os.cpu_count()} cpus"
                        + (f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ", no GPU")}

@@ -83,7 +83,7 @@ def run_record(run_dir, scores: dict, evaluated: dict | None = None) -> dict:
     record.update({"train_seconds": trained.get("train_seconds"), "wall_seconds": trained.get("wall_seconds"),
                    "images_per_s": trained.get("images_per_s"), "labelled_fraction": trained.get("labelled_fraction"),
                    "commit": provenance.get("commit"), "machine": provenance.get("machine"),
-                   "evaluated": evaluated, "config": config,
+                   "threads": provenance.get("threads"), "evaluated": evaluated, "config": config,
                    "spec": {k: v for k, v in spec.items() if k != "config"},
                    "curve": [{k: e.get(k) for k in ("step", "train_seconds", "val_miou")} for e in trained.get("curve", [])]})
     return record
