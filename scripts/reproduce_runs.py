@@ -1,6 +1,7 @@
 """Does the code at HEAD repeat recorded runs? Retrain them from their recorded spec and compare the scores.
 
     python scripts/reproduce_runs.py --config voc12-mini --runs Wconf_s0 Wsoft_s0
+    python scripts/reproduce_runs.py --config voc12-mini --runs B_s0 --rescore
 
 Each named run of ``results/<name>/summary.json`` (or of a file beside it, such as ``budget_runs.json``) is
 trained again from the spec and training config it recorded, into ``runs/<name>/reproduce/<run id>`` (side by
@@ -9,7 +10,8 @@ val without the test-time CRF. A CPU run with the same seed and threads on the s
 same mIoU to the last digit (the thread count sets the order of float sums; records older than the field
 retrain with the pipeline's split of the cores). The comparison, with
 the commit of the code that retrained and of the code that was recorded, goes to
-``results/<name>/reproduction.json`` (one entry per run, kept across calls).
+``results/<name>/reproduction.json`` (one entry per run, kept across calls). ``--rescore`` skips the training and
+scores the recorded checkpoint again: it checks an evaluation, not a training.
 """
 from __future__ import annotations
 
@@ -42,20 +44,10 @@ def recorded_runs(results: Path) -> dict[str, dict]:
     return runs
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--config", default="voc12-mini")
-    p.add_argument("--runs", nargs="+", required=True, help="run ids as recorded, e.g. Wconf_s0")
-    args = p.parse_args()
-
-    pipe = Pipeline(load_config(args.config, progress=False))
-    results = pipe.layout.results
-    runs = recorded_runs(results)
-    missing = [r for r in args.runs if r not in runs]
-    if missing:
-        raise SystemExit(f"{results}: no recorded run {', '.join(missing)}")
+def retrain(pipe: Pipeline, runs: dict[str, dict], run_ids: list[str], table: dict) -> None:
+    """Train each run again from its recorded spec, score it on val, and enter the comparison in ``table``."""
     specs = {}
-    for run_id in args.runs:
+    for run_id in run_ids:
         spec = {k: v for k, v in runs[run_id]["spec"].items() if k in SPEC_FIELDS}
         spec["out"] = str(Path(spec["out"]).parent / "reproduce" / run_id)
         specs[run_id] = RunSpec(config=TrainConfig.from_dict(runs[run_id]["config"]), **spec)
@@ -66,18 +58,47 @@ def main() -> None:
         parallel = min(pipe.config.parallel_runs, len(group))
         train_runs(group, parallel=parallel, cores=threads * parallel if threads else None)
 
-    out_path = results / "reproduction.json"
-    table = json.loads(out_path.read_text()) if out_path.is_file() else {}
     for run_id, spec in specs.items():
         model, tcfg = load_model(Path(spec.out))
         scores = evaluate_model(model, pipe.dataset("val"), tcfg.base_size, crf=None, progress=False)
         rec = runs[run_id]
-        table[run_id] = {"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
+        table.setdefault(run_id, {}).update({"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
                          "retrained_miou": scores["miou"], "retrained_commit": git_commit(),
                          "equal": scores["miou"] == rec["miou"], "labels": spec.labels,
-                         "threads": rec.get("threads")}
+                         "threads": rec.get("threads")})
         print(f"{run_id}: recorded {100 * rec['miou']:.4f} ({rec.get('commit')}), "
               f"retrained {100 * scores['miou']:.4f} ({git_commit()}), equal: {table[run_id]['equal']}", flush=True)
+
+
+def rescore(pipe: Pipeline, runs: dict[str, dict], run_ids: list[str], table: dict) -> None:
+    """Score each run's recorded checkpoint on val again and enter the comparison in ``table``."""
+    for run_id in run_ids:
+        rec = runs[run_id]
+        model, tcfg = load_model(pipe.layout.resolve(rec["spec"]["out"]))
+        miou = evaluate_model(model, pipe.dataset("val"), tcfg.base_size, crf=None, progress=False)["miou"]
+        table.setdefault(run_id, {}).update(
+            {"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
+             "rescored_miou": miou, "rescored_commit": git_commit(), "rescored_equal": miou == rec["miou"]})
+        print(f"{run_id}: recorded {100 * rec['miou']:.4f}, rescored {100 * miou:.4f} ({git_commit()}), "
+              f"equal: {miou == rec['miou']}", flush=True)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--config", default="voc12-mini")
+    p.add_argument("--runs", nargs="+", required=True, help="run ids as recorded, e.g. Wconf_s0")
+    p.add_argument("--rescore", action="store_true", help="score the recorded checkpoints again, no training")
+    args = p.parse_args()
+
+    pipe = Pipeline(load_config(args.config, progress=False))
+    results = pipe.layout.results
+    runs = recorded_runs(results)
+    missing = [r for r in args.runs if r not in runs]
+    if missing:
+        raise SystemExit(f"{results}: no recorded run {', '.join(missing)}")
+    out_path = results / "reproduction.json"
+    table = json.loads(out_path.read_text()) if out_path.is_file() else {}
+    (rescore if args.rescore else retrain)(pipe, runs, args.runs, table)
     with atomic_path(out_path) as tmp:
         tmp.write_text(json.dumps(table, indent=2) + "\n")
 

@@ -49,6 +49,24 @@ def test_a_rerun_trains_and_writes_nothing(tiny_run):
     assert summary.read_text() == before
 
 
+def test_rescoring_a_recorded_checkpoint_repeats_its_recorded_score(tiny_run):
+    import importlib.util
+
+    from scribblegap.provenance import REPO_ROOT
+
+    spec = importlib.util.spec_from_file_location("reproduce_runs", REPO_ROOT / "scripts" / "reproduce_runs.py")
+    reproduce = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reproduce)
+    cfg, root = tiny_run
+    pipe = Pipeline(cfg, root, log=lambda *a: None)
+    runs = reproduce.recorded_runs(pipe.layout.results)
+    table = {}
+    reproduce.rescore(pipe, runs, ["F_s0", "W_s0"], table)
+    for run_id in ("F_s0", "W_s0"):
+        assert table[run_id]["rescored_miou"] == runs[run_id]["miou"] == table[run_id]["recorded_miou"], run_id
+        assert table[run_id]["rescored_equal"] is True
+
+
 def test_a_rerun_on_other_scenes_refuses_their_finished_scribbles(tiny_run):
     from scribblegap.errors import ConfigError
 
