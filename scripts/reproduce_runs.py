@@ -33,9 +33,10 @@ SPEC_FIELDS = {f.name for f in fields(RunSpec)} - {"config"}
 
 
 def recorded_runs(results: Path) -> dict[str, dict]:
-    """Every run record of a results folder by run id (the summary's and the side files')."""
+    """Every run record of a results folder by run id: the summary's first, then the side files' (where another
+    file reuses a run id, as the preset search does, the summary's record wins)."""
     runs = {}
-    for path in sorted(results.glob("*.json")):
+    for path in sorted(results.glob("*.json"), key=lambda p: (p.name != "summary.json", p.name)):
         data = json.loads(path.read_text())
         for entry in (data.values() if isinstance(data, dict) else []):
             for run in (entry.get("runs", []) if isinstance(entry, dict) else []):
