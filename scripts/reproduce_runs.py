@@ -8,7 +8,8 @@ trained again from the spec and training config it recorded, into ``runs/<name>/
 side, like the pipeline, each with the torch threads it recorded), on the same labels folder, then scored on
 val without the test-time CRF. A CPU run with the same seed and threads on the same machine should give the
 same mIoU to the last digit (the thread count sets the order of float sums; records older than the field
-retrain with the pipeline's split of the cores). The comparison, with
+retrain with the pipeline's split of the cores, or with ``--threads N``, entered as ``<run id>@<N>threads``).
+The comparison, with
 the commit of the code that retrained and of the code that was recorded, goes to
 ``results/<name>/reproduction.json`` (one entry per run, kept across calls). ``--rescore`` skips the training and
 scores the recorded checkpoint again: it checks an evaluation, not a training.
@@ -45,30 +46,33 @@ def recorded_runs(results: Path) -> dict[str, dict]:
     return runs
 
 
-def retrain(pipe: Pipeline, runs: dict[str, dict], run_ids: list[str], table: dict) -> None:
-    """Train each run again from its recorded spec, score it on val, and enter the comparison in ``table``."""
-    specs = {}
+def retrain(pipe: Pipeline, runs: dict[str, dict], run_ids: list[str], table: dict,
+            threads: int | None = None) -> None:
+    """Train each run again from its recorded spec, score it on val, and enter the comparison in ``table``.
+    ``threads``: for records older than the threads field (default: the pipeline's split of the cores)."""
+    specs, by_threads = {}, {}  # a CPU run repeats bit for bit only with the torch threads it was trained with
     for run_id in run_ids:
         spec = {k: v for k, v in runs[run_id]["spec"].items() if k in SPEC_FIELDS}
-        spec["out"] = str(Path(spec["out"]).parent / "reproduce" / run_id)
+        forced = threads if runs[run_id].get("threads") is None else None
+        name = f"{run_id}@{forced}threads" if forced else run_id
+        spec["out"] = str(Path(spec["out"]).parent / "reproduce" / name)
         specs[run_id] = RunSpec(config=TrainConfig.from_dict(runs[run_id]["config"]), **spec)
-    by_threads = {}  # a CPU run repeats bit for bit only with the torch threads it was trained with
-    for run_id, spec in specs.items():
-        by_threads.setdefault(runs[run_id].get("threads"), []).append(spec)
-    for threads, group in by_threads.items():
+        by_threads.setdefault(runs[run_id].get("threads") or forced, []).append(specs[run_id])
+    for group_threads, group in by_threads.items():
         parallel = min(pipe.config.parallel_runs, len(group))
-        train_runs(group, parallel=parallel, cores=threads * parallel if threads else None)
+        train_runs(group, parallel=parallel, cores=group_threads * parallel if group_threads else None)
 
     for run_id, spec in specs.items():
         model, tcfg = load_model(Path(spec.out))
         scores = evaluate_model(model, pipe.dataset("val"), tcfg.base_size, crf=None, progress=False)
         rec = runs[run_id]
-        table.setdefault(run_id, {}).update({"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
+        entry = Path(spec.out).name  # the run id, with the threads where --threads chose them
+        table.setdefault(entry, {}).update({"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
                          "retrained_miou": scores["miou"], "retrained_commit": git_commit(),
                          "equal": scores["miou"] == rec["miou"], "labels": spec.labels,
-                         "threads": rec.get("threads")})
-        print(f"{run_id}: recorded {100 * rec['miou']:.4f} ({rec.get('commit')}), "
-              f"retrained {100 * scores['miou']:.4f} ({git_commit()}), equal: {table[run_id]['equal']}", flush=True)
+                         "threads": rec.get("threads"), "retrained_threads": threads_of(Path(spec.out))})
+        print(f"{entry}: recorded {100 * rec['miou']:.4f} ({rec.get('commit')}), "
+              f"retrained {100 * scores['miou']:.4f} ({git_commit()}), equal: {table[entry]['equal']}", flush=True)
 
 
 def rescore(pipe: Pipeline, runs: dict[str, dict], run_ids: list[str], table: dict) -> None:
@@ -84,11 +88,18 @@ def rescore(pipe: Pipeline, runs: dict[str, dict], run_ids: list[str], table: di
               f"equal: {miou == rec['miou']}", flush=True)
 
 
+def threads_of(run: Path) -> int | None:
+    """The torch threads a finished run trained with, from its record."""
+    record = run / "run.json"
+    return json.loads(record.read_text()).get("provenance", {}).get("threads") if record.is_file() else None
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--config", default="voc12-mini")
     p.add_argument("--runs", nargs="+", required=True, help="run ids as recorded, e.g. Wconf_s0")
     p.add_argument("--rescore", action="store_true", help="score the recorded checkpoints again, no training")
+    p.add_argument("--threads", type=int, help="torch threads for records older than the threads field")
     args = p.parse_args()
 
     pipe = Pipeline(load_config(args.config, progress=False))
@@ -99,7 +110,10 @@ def main() -> None:
         raise SystemExit(f"{results}: no recorded run {', '.join(missing)}")
     out_path = results / "reproduction.json"
     table = json.loads(out_path.read_text()) if out_path.is_file() else {}
-    (rescore if args.rescore else retrain)(pipe, runs, args.runs, table)
+    if args.rescore:
+        rescore(pipe, runs, args.runs, table)
+    else:
+        retrain(pipe, runs, args.runs, table, threads=args.threads)
     with atomic_path(out_path) as tmp:
         tmp.write_text(json.dumps(table, indent=2) + "\n")
 
