@@ -108,14 +108,17 @@ def main() -> None:
     missing = [r for r in args.runs if r not in runs]
     if missing:
         raise SystemExit(f"{results}: no recorded run {', '.join(missing)}")
-    out_path = results / "reproduction.json"
-    table = json.loads(out_path.read_text()) if out_path.is_file() else {}
+    table = {}
     if args.rescore:
         rescore(pipe, runs, args.runs, table)
     else:
         retrain(pipe, runs, args.runs, table, threads=args.threads)
+    out_path = results / "reproduction.json"  # read at the end: another call may have added entries meanwhile
+    kept = json.loads(out_path.read_text()) if out_path.is_file() else {}
+    for entry, fields_ in table.items():
+        kept.setdefault(entry, {}).update(fields_)
     with atomic_path(out_path) as tmp:
-        tmp.write_text(json.dumps(table, indent=2) + "\n")
+        tmp.write_text(json.dumps(kept, indent=2) + "\n")
 
 
 if __name__ == "__main__":
