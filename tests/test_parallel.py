@@ -37,7 +37,7 @@ import os, sys, time
 from scribblegap.parallel import map_images
 
 def slow(i):
-    print(os.getpid(), flush=True)
+    os.write(1, f"{os.getpid()}\\n".encode())  # one write: print's two (text, newline) can interleave across workers
     time.sleep(60)
 
 if __name__ == "__main__":
