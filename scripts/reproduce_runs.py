@@ -63,29 +63,32 @@ def retrain(pipe: Pipeline, runs: dict[str, dict], run_ids: list[str], table: di
         train_runs(group, parallel=parallel, cores=group_threads * parallel if group_threads else None)
 
     for run_id, spec in specs.items():
-        model, tcfg = load_model(Path(spec.out))
-        scores = evaluate_model(model, pipe.dataset("val"), tcfg.base_size, crf=None, progress=False)
-        rec = runs[run_id]
+        miou, rec = val_miou(pipe, Path(spec.out)), runs[run_id]
         entry = Path(spec.out).name  # the run id, with the threads where --threads chose them
         table.setdefault(entry, {}).update({"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
-                         "retrained_miou": scores["miou"], "retrained_commit": git_commit(),
-                         "equal": scores["miou"] == rec["miou"], "labels": spec.labels,
+                         "retrained_miou": miou, "retrained_commit": git_commit(),
+                         "equal": miou == rec["miou"], "labels": spec.labels,
                          "threads": rec.get("threads"), "retrained_threads": threads_of(Path(spec.out))})
         print(f"{entry}: recorded {100 * rec['miou']:.4f} ({rec.get('commit')}), "
-              f"retrained {100 * scores['miou']:.4f} ({git_commit()}), equal: {table[entry]['equal']}", flush=True)
+              f"retrained {100 * miou:.4f} ({git_commit()}), equal: {table[entry]['equal']}", flush=True)
 
 
 def rescore(pipe: Pipeline, runs: dict[str, dict], run_ids: list[str], table: dict) -> None:
     """Score each run's recorded checkpoint on val again and enter the comparison in ``table``."""
     for run_id in run_ids:
         rec = runs[run_id]
-        model, tcfg = load_model(pipe.layout.resolve(rec["spec"]["out"]))
-        miou = evaluate_model(model, pipe.dataset("val"), tcfg.base_size, crf=None, progress=False)["miou"]
+        miou = val_miou(pipe, pipe.layout.resolve(rec["spec"]["out"]))
         table.setdefault(run_id, {}).update(
             {"recorded_miou": rec["miou"], "recorded_commit": rec.get("commit"),
              "rescored_miou": miou, "rescored_commit": git_commit(), "rescored_equal": miou == rec["miou"]})
         print(f"{run_id}: recorded {100 * rec['miou']:.4f}, rescored {100 * miou:.4f} ({git_commit()}), "
               f"equal: {miou == rec['miou']}", flush=True)
+
+
+def val_miou(pipe: Pipeline, run: Path) -> float:
+    """A trained run's val mIoU without the test-time CRF, as the pipeline records it."""
+    model, tcfg = load_model(run)
+    return evaluate_model(model, pipe.dataset("val"), tcfg.base_size, crf=None, progress=False)["miou"]
 
 
 def threads_of(run: Path) -> int | None:
