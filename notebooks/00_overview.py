@@ -44,8 +44,8 @@ from IPython.display import Markdown, display
 
 from scribblegap.data import load_dataset
 from scribblegap.scribbles import WeakLabels, read_points
-from scribblegap.settings import REPO_ROOT, voc12_mini_dir
-from scribblegap.viz import class_pixel_fractions, colorize, draw_points, legend_handles, show
+from scribblegap.core.settings import REPO_ROOT, voc12_mini_dir
+from scribblegap.data.plots import class_pixel_fractions, colorize, draw_points, legend_handles, show
 
 STATS_IMAGES = 60 if SMOKE else None  # images per split for the class statistics (None: all)
 RESULTS = REPO_ROOT / "results"
@@ -92,7 +92,7 @@ print("VOC12-mini found:", "$SCRIBBLEGAP_DATA/voc12-mini" if os.environ.get("SCR
 # mask and a crude "prediction" (the same mask shifted by 12 pixels):
 
 # %%
-from scribblegap.metrics import ConfusionMatrix, gap_reduction
+from scribblegap.core.metrics import ConfusionMatrix, gap_reduction
 
 train = load_dataset(root, "train")  # the 7-class protocol is the default for voc12-mini
 val = load_dataset(root, "val")
@@ -241,23 +241,23 @@ show(fig, "00_default_overview")
 # | scribbles | human clicks measured against the masks | `scribblegap.scribbles.statistics` | **01** |
 # | scribbles | budgeted scribbles simulated from the masks | `scribblegap.scribbles.simulate` | **02** |
 # | local annotators | one small model per image, fitted to that image's scribbles | `scribblegap.annotators` | **03** |
-# | global annotator | a network trained on all scribbles (this is **B**), and **F** | `scribblegap.models`, `scribblegap.train` | **04** |
-# | fusion + CRF | local and global probabilities averaged, regularised by a dense CRF into pseudo-labels | `scribblegap.fusion`, `scribblegap.crf` | **05** |
-# | training | the network retrained on the pseudo-labels (**W**) and with the DenseCRF loss (**R**) | `scribblegap.train`, `scribblegap.losses` | **06** |
-# | evaluation, report | mIoU on val, the gap, its reduction and the budget curve | `scribblegap.evaluate`, `scribblegap.claims`, `scribblegap.tables` | **06**, **07** |
+# | global annotator | a network trained on all scribbles (this is **B**), and **F** | `scribblegap.network.models`, `scribblegap.network.train` | **04** |
+# | fusion + CRF | local and global probabilities averaged, regularised by a dense CRF into pseudo-labels | `scribblegap.pseudolabels.fusion`, `scribblegap.annotators.crf` | **05** |
+# | training | the network retrained on the pseudo-labels (**W**) and with the DenseCRF loss (**R**) | `scribblegap.network.train`, `scribblegap.network.losses` | **06** |
+# | evaluation, report | mIoU on val, the gap, its reduction and the budget curve | `scribblegap.core.metrics`, `scribblegap.report.claims`, `scribblegap.report.tables` | **06**, **07** |
 #
 # One command runs the whole chain for a configuration (`scribblegap run --config voc12-mini`), and
 # writes every score to `results/<name>/summary.json`. Everything below is read from those files.
 #
 # ## The headline: what the recorded runs show
 #
-# First the gap statistics by hand, checked against `scribblegap.claims.gap_analysis`, for every results
+# First the gap statistics by hand, checked against `scribblegap.report.claims.gap_analysis`, for every results
 # folder that has F and B recorded:
 
 # %%
-from scribblegap.claims import MIN_SIGMAS, PAPER, gap_analysis, judge
-from scribblegap.results import load_summary
-from scribblegap.tables import regimes_table
+from scribblegap.report.claims import MIN_SIGMAS, PAPER, gap_analysis, judge
+from scribblegap.experiment.results import load_summary
+from scribblegap.report.tables import regimes_table
 
 REGIMES = {"voc12-mini": "ImageNet-initialised EfficientNet-Lite0",
            "voc12-mini-scratch": "from scratch (MobileNetV3-small)"}
@@ -281,7 +281,7 @@ for name, s in summaries.items():
 # The paper's claims, each judged from `results/voc12-mini/summary.json` (the ImageNet-initialised
 # network, preset `cpu-pretrained`; its config asks for three seeds of F, B, W and R, and `n` says how many
 # are recorded). The verdicts are computed by
-# `scribblegap.claims.judge`: *confirmed*, *not seen*, *within noise*, *not measurable* (no gap above
+# `scribblegap.report.claims.judge`: *confirmed*, *not seen*, *within noise*, *not measurable* (no gap above
 # the noise to take a ratio of), *open* (runs missing).
 
 # %%

@@ -50,8 +50,8 @@ from scribblegap.data import load_dataset
 from scribblegap.scribbles import WeakLabels, read_points
 from scribblegap.scribbles.plots import plot_coverage_comparison, plot_distance_comparison, plot_statistics
 from scribblegap.scribbles.statistics import GROUPS, dataset_statistics, find_regions, image_record, ks_test
-from scribblegap.settings import REPO_ROOT, voc12_mini_dir
-from scribblegap.viz import colorize, legend_handles, overlay, show, thicken
+from scribblegap.core.settings import REPO_ROOT, voc12_mini_dir
+from scribblegap.data.plots import colorize, legend_handles, overlay, show, thicken
 
 RECORDED = REPO_ROOT / "results" / "voc12-mini" / "simulator.json"  # scripts/bench_simulator.py, all images
 data = voc12_mini_dir()

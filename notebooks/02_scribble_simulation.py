@@ -55,8 +55,8 @@ from scribblegap.scribbles import WeakLabels
 from scribblegap.scribbles.plots import plot_budget_curve, plot_coverage_comparison, plot_distance_comparison
 from scribblegap.scribbles.simulate import DEFAULT_BUDGET, SimulatorOptions, simulate_image
 from scribblegap.scribbles.statistics import GROUPS, find_regions, image_record, ks_test, merge_records, summarize
-from scribblegap.settings import REPO_ROOT, voc12_mini_dir
-from scribblegap.viz import colorize, show
+from scribblegap.core.settings import REPO_ROOT, voc12_mini_dir
+from scribblegap.data.plots import colorize, show
 
 RECORDED = REPO_ROOT / "results" / "voc12-mini" / "simulator.json"  # scripts/bench_simulator.py
 BUDGETS = [0.005, 0.01, 0.03, 0.1]

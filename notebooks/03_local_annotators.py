@@ -54,11 +54,11 @@ from skimage.color import rgb2lab
 
 from scribblegap.annotators import LOCAL_METHODS, label_map, method_defaults, predict_local
 from scribblegap.data import load_dataset
-from scribblegap.metrics import ConfusionMatrix
+from scribblegap.core.metrics import ConfusionMatrix
 from scribblegap.scribbles import WeakLabels
 from scribblegap.scribbles.simulate import simulate_scribbles
-from scribblegap.settings import REPO_ROOT, voc12_mini_dir
-from scribblegap.viz import PALETTE, legend_handles, overlay, show, thicken
+from scribblegap.core.settings import REPO_ROOT, voc12_mini_dir
+from scribblegap.data.plots import PALETTE, legend_handles, overlay, show, thicken
 
 ds = load_dataset(voc12_mini_dir(), "train", classes="voc12-mini")
 labels = ds.labels
@@ -418,7 +418,7 @@ if res is not None:
 # ### The compact probability store
 #
 # Besides the label map, the runner stores each image's probabilities for the fusion stage: only the
-# classes named by the image's weak labels, quantised to uint8 and zlib-compressed (`scribblegap.store`).
+# classes named by the image's weak labels, quantised to uint8 and zlib-compressed (`scribblegap.data.store`).
 # The measured mean size, compared with float32 tensors of all 7 classes, and the projection for the
 # 10,582 images of VOC `train_aug`:
 

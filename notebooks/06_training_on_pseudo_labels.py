@@ -26,7 +26,7 @@
 # F and B.
 #
 # The plan: the training objectives (hard, confident and soft cross-entropy on pseudo-labels; the DenseCRF
-# loss), each written out, implemented in a few lines and checked against `scribblegap.losses`; what the
+# loss), each written out, implemented in a few lines and checked against `scribblegap.network.losses`; what the
 # DenseCRF energy prefers on a scene; the pseudo-labels W learns from; then the recorded results of the
 # benchmark VOC12-mini (gap table, verdicts, where F wins by distance to the boundary) and of the embedded
 # scenes, whose knobs decide whether a gap is one that the mechanism can close.
@@ -46,10 +46,10 @@ import torch
 import torch.nn.functional as F
 from IPython.display import Markdown, display
 
-from scribblegap.configs import load_config
-from scribblegap.results import load_summary
-from scribblegap.settings import REPO_ROOT
-from scribblegap.viz import colorize, overlay, show, thicken
+from scribblegap.experiment.configs import load_config
+from scribblegap.experiment.results import load_summary
+from scribblegap.core.settings import REPO_ROOT
+from scribblegap.data.plots import colorize, overlay, show, thicken
 
 RESULTS = REPO_ROOT / "results"
 HEADLINE = "voc12-mini"  # the benchmark: ImageNet-initialised trunk; F, B, W, R (seeds: `n` in the tables)
@@ -99,8 +99,8 @@ def recorded(name: str, file: str = "summary.json", make: str | None = None) -> 
 # losses in a few lines of torch, checked against the package.
 
 # %%
-from scribblegap.fusion import to_labels
-from scribblegap.losses import partial_cross_entropy, soft_cross_entropy
+from scribblegap.pseudolabels.fusion import to_labels
+from scribblegap.network.losses import partial_cross_entropy, soft_cross_entropy
 
 K, H, W = 4, 9, 11
 logits = torch.randn(2, K, H, W)
@@ -145,7 +145,7 @@ for threshold in (None, tau):
 # similar colour. Tang et al. compute it with a permutohedral lattice at half resolution
 # ($\sigma_{rgb} = 15$, $\sigma_{xy} = 100$ px) with a weight of $2\cdot10^{-9}$ on this unnormalised sum.
 #
-# `scribblegap.losses.densecrf_loss` computes the same kernel **exactly** (a dense affinity matrix) on the
+# `scribblegap.network.losses.densecrf_loss` computes the same kernel **exactly** (a dense affinity matrix) on the
 # probabilities and the image downscaled (bilinearly) by a factor `scale`, with $\sigma_{xy}$ in pixels of
 # that grid, and **normalises** it: $W_{ii} = 0$, each row is divided by its degree $d_i = \sum_j W_{ij}$,
 # and the sum is averaged over the pixels (and the images of a batch):
@@ -154,7 +154,7 @@ for threshold in (None, tau):
 # $\lambda$ of order 1. R's settings in the benchmark's preset:
 
 # %%
-from scribblegap.presets import preset
+from scribblegap.network.presets import preset
 
 r_cfg = preset(load_config(HEADLINE).preset)
 print(f"R in {HEADLINE} (preset {load_config(HEADLINE).preset}): lambda = rloss_weight = {r_cfg.rloss_weight}, "
@@ -168,7 +168,7 @@ print(f"R in {HEADLINE} (preset {load_config(HEADLINE).preset}): lambda = rloss_
 # bilinearly downscaled inputs.
 
 # %%
-from scribblegap.losses import densecrf_loss
+from scribblegap.network.losses import densecrf_loss
 
 
 def densecrf_naive(probs, image, sigma_rgb, sigma_xy):
@@ -316,11 +316,11 @@ show(fig, "06_densecrf_energy")
 # reported with the command that makes it.
 
 # %%
-from scribblegap.io import read_label_png
+from scribblegap.core.io import read_label_png
 from scribblegap.pipeline import Pipeline, chain_folders, example_chain
 from scribblegap.scribbles import WeakLabels
-from scribblegap.store import load_probs, stored_path
-from scribblegap.tables import pseudo_label_table
+from scribblegap.data.store import load_probs, stored_path
+from scribblegap.report.tables import pseudo_label_table
 
 if SMOKE:
     pipe = example_chain(True, stages=("chain", "pseudo"), log=lambda *a: None)
@@ -401,8 +401,8 @@ if folders is not None:
 # The pooled rule, not the paired one, decides the verdicts.
 
 # %%
-from scribblegap.claims import MIN_SIGMAS, PAPER, judge
-from scribblegap.tables import gap_table, pseudo_label_table
+from scribblegap.report.claims import MIN_SIGMAS, PAPER, judge
+from scribblegap.report.tables import gap_table, pseudo_label_table
 
 summary = recorded(HEADLINE)
 config = recorded(HEADLINE, "config.json") if summary else {}
@@ -414,7 +414,7 @@ print(f"MIN_SIGMAS = {MIN_SIGMAS:g}; the paper: W closes {100 * PAPER['gap_reduc
       f"the best peer {100 * PAPER['peer_gap_reduction']:.1f}%")
 
 # %% [markdown]
-# The paper's claims, judged from these runs by `scribblegap.claims.judge` (each verdict's threshold is a
+# The paper's claims, judged from these runs by `scribblegap.report.claims.judge` (each verdict's threshold is a
 # named constant there):
 
 # %%
@@ -463,13 +463,13 @@ if "F" in summary:
 #
 # ## 6. Where F beats B and W: distance to the object boundary
 #
-# For every val pixel, its distance to the nearest pixel with another label (`scribblegap.boundary`); in
+# For every val pixel, its distance to the nearest pixel with another label (`scribblegap.experiment.boundary`); in
 # each distance band, the share of pixels F labels right and B (or W) wrong, and the reverse. Their net,
 # times the band's share of the pixels, is what the band adds to the pixel-accuracy gap F - B (first seed).
 
 # %%
-from scribblegap.tables import boundary_table
-from scribblegap.viz import boundary_figure
+from scribblegap.report.tables import boundary_table
+from scribblegap.report.figures import boundary_figure
 
 boundary_path = RESULTS / HEADLINE / "boundary.json"
 profile = recorded(HEADLINE, "boundary.json")
@@ -565,8 +565,8 @@ print("hard and hard-variant scenes have the same masks:",
 # and R side by side (mean ± seed std), then the pseudo-labels on train, then the candidates of the re-tuning.
 
 # %%
-from scribblegap.claims import gap_analysis, pooled_std
-from scribblegap.tables import regimes_table
+from scribblegap.report.claims import gap_analysis, pooled_std
+from scribblegap.report.tables import regimes_table
 
 scene_results = {name: recorded(name) for name in ("hard-fast", "hard-variant", "default")}
 scene_results = {k: v for k, v in scene_results.items() if "F" in v}

@@ -44,11 +44,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 
-from scribblegap.claims import CLOSE_WITHIN, MIN_SIGMAS, PAPER, budget_f_std, budget_paired, budget_rows, budget_verdict
-from scribblegap.configs import load_config
-from scribblegap.settings import REPO_ROOT
-from scribblegap.tables import budget_table
-from scribblegap.viz import budget_figure, show
+from scribblegap.report.claims import (CLOSE_WITHIN, MIN_SIGMAS, PAPER, budget_f_std, budget_paired, budget_rows,
+                                       budget_verdict)
+from scribblegap.experiment.configs import load_config
+from scribblegap.core.settings import REPO_ROOT
+from scribblegap.report.tables import budget_table
+from scribblegap.report.figures import budget_figure
+from scribblegap.data.plots import show
 
 RESULTS = REPO_ROOT / "results"
 HEADLINE = "voc12-mini"                 # ImageNet-initialised trunk: F, B, W, R (seeds: `n`), the budget curve
@@ -82,7 +84,7 @@ def recorded(name: str, file: str = "summary.json") -> dict:
 # W **closes the gap** at $b$ when it comes within $\varepsilon$ of F while B leaves a gap there; the
 # closing budget is the smallest such measured budget,
 # $$b^\star = \min\{\, b : \Delta_W(b) \le \varepsilon \;\text{and}\; \Delta_B(b) > \tau(b) \,\},$$
-# with $\varepsilon$ = `CLOSE_WITHIN` of `scribblegap.claims`. If $\Delta_B(b) \le \tau(b)$ at every
+# with $\varepsilon$ = `CLOSE_WITHIN` of `scribblegap.report.claims`. If $\Delta_B(b) \le \tau(b)$ at every
 # measured budget there is no gap to close and $b^\star$ says nothing: the verdict is *not measurable*.
 #
 # **Noise.** Each point of the curve is B and W of every seed of the config (three for VOC12-mini), each W
@@ -100,7 +102,7 @@ print(f"CLOSE_WITHIN (epsilon) = {100 * CLOSE_WITHIN:g} point(s) of mIoU; the pa
 # %% [markdown]
 # ## 2. The two definitions in code, checked against the package
 #
-# The closing rule in a few lines, checked against `scribblegap.claims.budget_verdict` on three small
+# The closing rule in a few lines, checked against `scribblegap.report.claims.budget_verdict` on three small
 # made-up curves (one where B already reaches F, one where W closes the gap from 3%, one where it never
 # does); the recorded curves are checked the same way in sections 5 and 6.
 
@@ -162,8 +164,8 @@ print(f"made-up curve 'W closes from 3%', three seeds, B's std 3 points at 3%: {
 # %%
 from scribblegap.data import load_dataset
 from scribblegap.scribbles import read_points, simulate_scribbles
-from scribblegap.settings import voc12_mini_dir
-from scribblegap.viz import colorize, draw_points, overlay, thicken
+from scribblegap.core.settings import voc12_mini_dir
+from scribblegap.data.plots import colorize, draw_points, overlay, thicken
 
 voc = voc12_mini_dir(required=False)
 ds = load_dataset("voc12-mini" if voc else "default", "train", limit=8)
@@ -199,9 +201,9 @@ show(fig, "07_budgets")
 # recorded.
 
 # %%
-from scribblegap.io import read_label_png
+from scribblegap.core.io import read_label_png
 from scribblegap.pipeline import Pipeline, example_chain
-from scribblegap.results import load_summary
+from scribblegap.experiment.results import load_summary
 
 if SMOKE:
     pipe = example_chain(True, stages=("budget",), log=lambda *a: None)
@@ -296,7 +298,7 @@ pretrained = curve_with_noise(HEADLINE, f"{HEADLINE} (ImageNet-initialised)",
 # says how many runs are recorded).
 
 # %%
-from scribblegap.tables import regimes_table
+from scribblegap.report.tables import regimes_table
 
 scratch = curve_with_noise(SCRATCH, f"{SCRATCH} (from scratch)",
                            "07_budget_curve_voc12_mini_scratch_fast")
@@ -322,7 +324,7 @@ if regimes:
 
 # %%
 from scribblegap.scribbles import WeakLabels
-from scribblegap.tables import points_table, pseudo_label_table
+from scribblegap.report.tables import points_table, pseudo_label_table
 
 click_budget = None
 if voc:

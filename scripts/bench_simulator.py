@@ -149,7 +149,7 @@ def main(argv=None) -> int:
     import skimage
 
     from scribblegap.data import load_dataset
-    from scribblegap.io import write_json
+    from scribblegap.core.io import write_json
     from scribblegap.scribbles.simulate import DEFAULT_BUDGET, SIMULATOR_VERSION, SimulatorOptions
 
     budgets = [float(b) for b in args.budgets.split(",")]

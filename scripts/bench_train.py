@@ -19,9 +19,9 @@ import time
 import torch
 import torch.nn.functional as F
 
-from scribblegap.io import write_json
-from scribblegap.models import build_model
-from scribblegap.provenance import describe
+from scribblegap.core.io import write_json
+from scribblegap.network.models import build_model
+from scribblegap.core.provenance import describe
 
 
 def bench(model, crop, batch, steps, warmup, device, channels_last=True):
@@ -57,8 +57,8 @@ def bench(model, crop, batch, steps, warmup, device, channels_last=True):
 
 
 def bench_preset(name: str, threads: int, steps: int, warmup: int) -> dict:
-    from scribblegap.presets import preset
-    from scribblegap.train import make_model
+    from scribblegap.network.presets import preset
+    from scribblegap.network.checkpoint import make_model
 
     torch.set_num_threads(threads)
     cfg = preset(name)

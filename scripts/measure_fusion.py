@@ -17,15 +17,15 @@ from pathlib import Path
 from tqdm import tqdm
 
 from scribblegap.data.labels import IGNORE
-from scribblegap.fusion import MODES, fuse
-from scribblegap.io import write_json
-from scribblegap.metrics import ConfusionMatrix
-from scribblegap.configs import load_config
+from scribblegap.pseudolabels.fusion import MODES, fuse
+from scribblegap.core.io import write_json
+from scribblegap.core.metrics import ConfusionMatrix
+from scribblegap.experiment.configs import load_config
 from scribblegap.pipeline import Pipeline, chain_folders
-from scribblegap.provenance import describe
+from scribblegap.core.provenance import describe
 from scribblegap.scribbles import WeakLabels
-from scribblegap.settings import REPO_ROOT
-from scribblegap.store import load_probs, stored_path
+from scribblegap.core.settings import REPO_ROOT
+from scribblegap.data.store import load_probs, stored_path
 
 WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
 THRESHOLDS = (0.5, 0.7, 0.9)

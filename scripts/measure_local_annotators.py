@@ -28,10 +28,10 @@ import numpy as np  # noqa: E402
 from scribblegap.annotators.local import LOCAL_METHODS, method_defaults, predict_local  # noqa: E402
 from scribblegap.annotators.runner import run_local  # noqa: E402
 from scribblegap.data import load_dataset  # noqa: E402
-from scribblegap.evaluate import score_folder  # noqa: E402
-from scribblegap.io import write_json  # noqa: E402
-from scribblegap.layout import Layout  # noqa: E402
-from scribblegap.settings import REPO_ROOT  # noqa: E402
+from scribblegap.core.metrics import score_folder  # noqa: E402
+from scribblegap.core.io import write_json  # noqa: E402
+from scribblegap.core.layout import Layout  # noqa: E402
+from scribblegap.core.settings import REPO_ROOT  # noqa: E402
 from scribblegap.scribbles import WeakLabels  # noqa: E402
 
 TRAIN_AUG_IMAGES = 10_582

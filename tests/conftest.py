@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from scribblegap.settings import voc12_mini_dir
+from scribblegap.core.settings import voc12_mini_dir
 
 REQUIRE_DATA = os.environ.get("SCRIBBLEGAP_REQUIRE_DATA") == "1"
 

@@ -21,8 +21,8 @@ from PIL import Image
 from conftest import make_tiny_voc
 from scribblegap.cli import main
 from scribblegap.data import load_dataset
-from scribblegap.io import folder_lock
-from scribblegap.store import save_probs
+from scribblegap.core.folders import folder_lock
+from scribblegap.data.store import save_probs
 
 # hypothesis keeps caches in ./.hypothesis by default: keep them out of the checkout
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "scribblegap-hypothesis")
@@ -93,12 +93,12 @@ def stores(folder, ds, seed=0):
 # -------------------------------------------------------------------- 1. checkpoints and their classes
 def _train_tiny(out, data, classes=None):
     try:
-        from scribblegap.presets import preset
+        from scribblegap.network.presets import preset
     except ImportError:  # before presets moved out of train.py
-        from scribblegap.train import preset
+        from scribblegap.network.presets import preset
     from scribblegap.scribbles import WeakLabels
-    from scribblegap.train import train
-    from scribblegap.trainset import TrainingSamples
+    from scribblegap.network.train import train
+    from scribblegap.network.trainset import TrainingSamples
 
     cfg = preset("cpu-fast", iters=2, batch_size=2, crop_size=32, base_size=48, checkpoint_every=2, eval_every=0,
                  warmup_iters=0, threads=1)
@@ -416,7 +416,7 @@ def test_simulate_resumes_refuses_other_settings_and_overwrites(voc, capsys, tmp
 def test_a_second_simulate_into_a_busy_folder_stops_at_once(voc, capsys, tmp_path):
     root, _ = voc
     out = tmp_path / "sim"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom scribblegap.io import folder_lock\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom scribblegap.core.io import folder_lock\n"
                                "with folder_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)",
                                str(out)], stdout=subprocess.PIPE, text=True)
     try:

@@ -4,7 +4,7 @@ from PIL import Image
 
 from scribblegap.data import CLASS_SUBSETS, LabelSpace, SyntheticScenes, VOCSegmentation, load_dataset
 from scribblegap.data.synthetic import SceneConfig
-from scribblegap.errors import ConfigError, DataError
+from scribblegap.core.errors import ConfigError, DataError
 
 
 def test_voc_reader_returns_images_and_masks(tiny_voc):
@@ -184,7 +184,7 @@ def test_scene_knobs_through_the_data_spec():
     import pytest
 
     from scribblegap.data import load_dataset
-    from scribblegap.errors import ConfigError
+    from scribblegap.core.errors import ConfigError
 
     hard, no_halo = load_dataset("default:hard", "val", limit=2), load_dataset("default:hard,halo=0", "val", limit=2)
     assert no_halo.config.halo == 0 and hard.config.halo > 0

@@ -16,8 +16,8 @@ from scipy.io import savemat
 from scribblegap import cli
 from scribblegap.data import VOCSegmentation, download, voc_palette
 from scribblegap.data.download import build_train_aug, download_file, extract_archive, fetch
-from scribblegap.errors import DataError
-from scribblegap.io import read_label_png, write_label_png
+from scribblegap.core.errors import DataError
+from scribblegap.core.io import read_label_png, write_label_png
 from scribblegap.scribbles import read_scribble_xml
 from scribblegap.scribbles.io import Scribble, write_scribble_xml
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from scribblegap.fusion import clamp_to_scribbles, fuse, regularise, superpixel_smooth, to_labels
+from scribblegap.pseudolabels.fusion import clamp_to_scribbles, fuse, regularise, superpixel_smooth, to_labels
 
 
 def _probs(*rows):

@@ -2,8 +2,9 @@
 import pytest
 import torch
 
-from scribblegap.presets import preset
-from scribblegap.train import compute_loss, make_model, make_optimizer
+from scribblegap.network.presets import preset
+from scribblegap.network.train import compute_loss, make_optimizer
+from scribblegap.network.checkpoint import make_model
 
 
 @pytest.mark.gpu

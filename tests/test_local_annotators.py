@@ -9,10 +9,10 @@ from scribblegap.annotators.features import downscale_seeds, training_mask, work
 from scribblegap.annotators.runner import run_local
 from scribblegap.cli import main as cli_main
 from scribblegap.data import VOC_CLASSES, LabelSpace, load_dataset
-from scribblegap.errors import ConfigError, DataError
-from scribblegap.io import read_label_png, write_label_png
+from scribblegap.core.errors import ConfigError, DataError
+from scribblegap.core.io import read_label_png, write_label_png
 from scribblegap.scribbles import WeakLabels
-from scribblegap.store import load_probs
+from scribblegap.data.store import load_probs
 
 VOC7 = LabelSpace.create(VOC_CLASSES, "voc12-mini")  # keep 0, 8, 10, 12, 13, 15, 17
 FAST = {"crf": {"iters": 5}, "gmm-crf": {"crf_iters": 3}, "pixel-classifier": {"steps": 40},

@@ -2,7 +2,7 @@ import math
 
 import numpy as np
 
-from scribblegap.metrics import ConfusionMatrix, gap_reduction
+from scribblegap.core.metrics import ConfusionMatrix, gap_reduction
 
 
 def test_hand_computed_example():

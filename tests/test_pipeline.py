@@ -5,8 +5,8 @@ from dataclasses import replace
 
 import pytest
 
-from scribblegap.configs import CONFIGS, load_config, show
-from scribblegap.errors import ConfigError
+from scribblegap.experiment.configs import CONFIGS, load_config, show
+from scribblegap.core.errors import ConfigError
 from scribblegap.pipeline import Pipeline, smoke_config
 
 
@@ -52,7 +52,7 @@ def test_a_rerun_trains_and_writes_nothing(tiny_run):
 def test_rescoring_a_recorded_checkpoint_repeats_its_recorded_score(tiny_run):
     import importlib.util
 
-    from scribblegap.provenance import REPO_ROOT
+    from scribblegap.core.provenance import REPO_ROOT
 
     spec = importlib.util.spec_from_file_location("reproduce_runs", REPO_ROOT / "scripts" / "reproduce_runs.py")
     reproduce = importlib.util.module_from_spec(spec)
@@ -68,7 +68,7 @@ def test_rescoring_a_recorded_checkpoint_repeats_its_recorded_score(tiny_run):
 
 
 def test_a_rerun_on_other_scenes_refuses_their_finished_scribbles(tiny_run):
-    from scribblegap.errors import ConfigError
+    from scribblegap.core.errors import ConfigError
 
     cfg, root = tiny_run
     assert cfg.data == "default"
@@ -85,7 +85,7 @@ def test_every_named_config_resolves_and_shows(name):
 
 
 def test_a_json_config_with_an_unknown_field_is_refused(tmp_path):
-    from scribblegap.errors import DataError
+    from scribblegap.core.errors import DataError
 
     path = tmp_path / "mine.json"
     path.write_text(json.dumps({"data": "default", "seedz": [0]}))

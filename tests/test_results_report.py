@@ -2,10 +2,10 @@ import json
 import math
 import statistics
 
-from scribblegap.claims import claim_gap, clicks_gap_closed, gap_analysis, paired_difference
-from scribblegap.report import update_readme
-from scribblegap.tables import gap_table, points_table
-from scribblegap.results import load_summary, record_run
+from scribblegap.report.claims import claim_gap, clicks_gap_closed, gap_analysis, paired_difference
+from scribblegap.report.markdown import update_readme
+from scribblegap.report.tables import gap_table, points_table
+from scribblegap.experiment.results import load_summary, record_run
 
 
 def _run(run_id, seed, miou, crf=None):
@@ -92,7 +92,7 @@ def test_readme_block_is_replaced(tmp_path):
 
 
 def test_claims_are_judged_from_the_numbers(tmp_path):
-    from scribblegap.report import claims_section
+    from scribblegap.report.markdown import claims_section
 
     def write(name, summary):
         (tmp_path / name).mkdir()
@@ -122,7 +122,7 @@ def test_claims_are_judged_from_the_numbers(tmp_path):
 
 
 def test_budget_verdict_needs_a_gap_to_close():
-    from scribblegap.claims import budget_verdict
+    from scribblegap.report.claims import budget_verdict
 
     def row(budget, b, w):
         return {"budget": budget, "B": b, "W": w}
@@ -141,7 +141,7 @@ def test_report_renders_a_results_folder(tmp_path):
     """Tables and figures from a summary with every kind of entry; nothing of the repository is read."""
     import json
 
-    from scribblegap.report import write_report
+    from scribblegap.report.markdown import write_report
 
     curve = [{"step": s, "train_seconds": 10.0 * s, "val_miou": 0.3 + s / 1000} for s in (100, 200)]
     runs = lambda key, v: {"miou": v, "miou_std": 0.01, "n": 2, "runs": [  # noqa: E731
@@ -162,7 +162,8 @@ def test_report_renders_a_results_folder(tmp_path):
 def test_a_run_folder_reused_by_another_config_is_not_read_as_an_old_records_curve(tmp_path, monkeypatch):
     import json
 
-    from scribblegap import results, settings
+    from scribblegap.core import settings
+    from scribblegap.experiment import results
 
     monkeypatch.setattr(settings, "REPO_ROOT", tmp_path)
     run = tmp_path / "runs" / "F_s0"
@@ -178,7 +179,7 @@ def test_a_run_folder_reused_by_another_config_is_not_read_as_an_old_records_cur
 def test_benchmark_rows_name_their_own_batch_when_presets_differ(tmp_path):
     import json
 
-    from scribblegap.report import benchmarks_section
+    from scribblegap.report.markdown import benchmarks_section
 
     def row(label, batch, ips):
         return {"label": label, "arch": "efficientnet_lite0", "output_stride": 16, "head": "lraspp", "crop": 224,
@@ -196,7 +197,7 @@ def test_benchmark_rows_name_their_own_batch_when_presets_differ(tmp_path):
 
 
 def test_budget_table_gives_the_share_closed_only_where_b_leaves_a_gap():
-    from scribblegap.tables import budget_table
+    from scribblegap.report.tables import budget_table
 
     curve = {"F": {"miou": 0.60}, "0.01": {"budget": 0.01, "B": 0.50, "W": 0.55},
              "0.1": {"budget": 0.1, "B": 0.595, "W": 0.60}}
@@ -207,8 +208,8 @@ def test_budget_table_gives_the_share_closed_only_where_b_leaves_a_gap():
 
 
 def test_budget_points_of_several_seeds_count_a_gap_only_above_the_seed_noise():
-    from scribblegap.claims import budget_verdict, leaves_gap
-    from scribblegap.tables import budget_table
+    from scribblegap.report.claims import budget_verdict, leaves_gap
+    from scribblegap.report.tables import budget_table
 
     def point(budget, b, w, std):
         runs = [{"seed": 0, "B": b - std, "W": w - std}, {"seed": 1, "B": b + std, "W": w + std}]
@@ -230,7 +231,7 @@ def test_budget_points_of_several_seeds_count_a_gap_only_above_the_seed_noise():
 
 
 def test_the_gap_reduction_on_the_curve_is_judged_only_where_b_leaves_a_gap():
-    from scribblegap.claims import claim_reduction_on_curve, curve_reductions
+    from scribblegap.report.claims import claim_reduction_on_curve, curve_reductions
 
     def curve(w_low):
         point = lambda b, bm, wm: {"budget": b, "B": bm, "W": wm, "B_std": 0.01, "W_std": 0.01, "n": 3}  # noqa: E731
@@ -254,9 +255,9 @@ def test_the_gap_reduction_on_the_curve_is_judged_only_where_b_leaves_a_gap():
 def test_a_run_record_names_the_torch_threads_it_was_trained_with(tmp_path):
     import torch
 
-    from scribblegap.provenance import describe
-    from scribblegap.results import run_record
-    from scribblegap.runs import RECORD
+    from scribblegap.core.provenance import describe
+    from scribblegap.experiment.results import run_record
+    from scribblegap.experiment.runs import RECORD
 
     before = torch.get_num_threads()
     try:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from scribblegap.data import VOCSegmentation
-from scribblegap.errors import DataError
+from scribblegap.core.errors import DataError
 from scribblegap.scribbles import (Point, Scribble, WeakLabels, points_to_labels, rasterize_scribbles,
                                    read_points, read_scribble_png, read_scribble_xml, write_scribble_xml)
 
@@ -57,7 +57,7 @@ def test_points_outside_are_clipped_only_on_request(tmp_path):
 
 
 def test_scribble_png_reader(tmp_path):
-    from scribblegap.io import write_label_png
+    from scribblegap.core.io import write_label_png
 
     labels = np.full((40, 60), 255, np.uint8)
     labels[3, 4] = 15

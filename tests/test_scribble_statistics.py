@@ -7,7 +7,7 @@ import pytest
 from scribblegap.cli import main as cli_main
 from scribblegap.data import load_dataset
 from scribblegap.data.labels import LabelSpace, VOC_CLASSES
-from scribblegap.io import write_label_png
+from scribblegap.core.io import write_label_png
 from scribblegap.scribbles import WeakLabels
 from scribblegap.scribbles.statistics import (LENGTH_EDGES, dataset_statistics, find_regions, image_record,
                                               ks_test, merge_records, summarize)

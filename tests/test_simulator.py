@@ -7,7 +7,7 @@ import pytest
 from scribblegap.cli import main as cli_main
 from scribblegap.data import load_dataset
 from scribblegap.data.labels import LabelSpace, VOC_CLASSES
-from scribblegap.errors import ConfigError, DataError
+from scribblegap.core.errors import ConfigError, DataError
 from scribblegap.scribbles import rasterize_scribbles
 from scribblegap.scribbles.simulate import (DEFAULT_BUDGET, DEFAULT_WIDTH, SimulatorOptions, effective_width,
                                             simulate_dataset, simulate_image, simulate_scribbles)

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from scribblegap.crf import DenseCRF
+from scribblegap.annotators.crf import DenseCRF
 from scribblegap.data import VOC_CLASSES, LabelSpace
-from scribblegap.errors import DataError
-from scribblegap.store import load_probs, save_probs
+from scribblegap.core.errors import DataError
+from scribblegap.data.store import load_probs, save_probs
 
 
 def test_store_round_trip_keeps_only_present_classes(tmp_path):

@@ -10,14 +10,15 @@ import numpy as np
 import pytest
 import torch
 
-from scribblegap.checkpoint import load_checkpoint
+from scribblegap.network.checkpoint import load_checkpoint
 from scribblegap.data import load_dataset
-from scribblegap.losses import partial_cross_entropy, soft_cross_entropy
+from scribblegap.network.losses import partial_cross_entropy, soft_cross_entropy
 from scribblegap.scribbles import WeakLabels
-from scribblegap.presets import preset
-from scribblegap.train import load_trained, train
-from scribblegap.trainset import SampleStream, TrainingSamples
-from scribblegap.transforms import augment
+from scribblegap.network.presets import preset
+from scribblegap.network.checkpoint import load_trained
+from scribblegap.network.train import train
+from scribblegap.network.trainset import SampleStream, TrainingSamples
+from scribblegap.network.transforms import augment
 
 TINY = dict(iters=8, batch_size=4, crop_size=64, base_size=96, checkpoint_every=2, eval_every=0,
             warmup_iters=2, threads=1)
@@ -58,7 +59,7 @@ def test_checkpoint_contents_and_weights_only(tmp_path):
 
 
 def test_existing_run_needs_resume(tmp_path):
-    from scribblegap.errors import ConfigError
+    from scribblegap.core.errors import ConfigError
 
     cfg = preset("cpu-fast", **TINY)
     train(cfg, _samples(cfg), tmp_path / "run", progress=False, stop_after=2)
@@ -68,8 +69,8 @@ def test_existing_run_needs_resume(tmp_path):
 
 def test_a_finished_run_on_other_scenes_is_not_reused(tmp_path):
     from scribblegap.data.synthetic import SceneConfig
-    from scribblegap.io import write_json
-    from scribblegap.runs import RECORD, RunSpec, finished
+    from scribblegap.core.io import write_json
+    from scribblegap.experiment.runs import RECORD, RunSpec, finished
 
     spec = RunSpec(preset("cpu-fast", **TINY), str(tmp_path / "run"), data="default", limit=16)
     recorded = spec.to_dict()

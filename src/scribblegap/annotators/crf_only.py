@@ -12,11 +12,13 @@ has parts unlike any scribbled pixel, or where background and object share colou
 from __future__ import annotations
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from scipy import ndimage
 
-from ..crf import DenseCRF
-from .features import UNLABELLED, downscale_image, downscale_seeds, normalise, one_hot, one_torch_thread, \
-    upsample_probs, working_size
+from scribblegap.annotators.crf import DenseCRF
+from scribblegap.annotators.features import (downscale_image, downscale_seeds, normalise, one_hot,
+                                             one_torch_thread, UNLABELLED, upsample_probs, working_size)
 
 def clamp_seeds(probs: np.ndarray, seeds: np.ndarray, conf: float = 1.0) -> np.ndarray:
     """Labelled pixels get probability ``conf`` for their class (the rest spread evenly)."""
@@ -49,8 +51,6 @@ def crf_refine(image: np.ndarray, probs: np.ndarray, seeds: np.ndarray, *, iters
     size = working_size(image.shape, max_side)
     scale = size[0] / image.shape[0]
     if size != image.shape[:2]:
-        import torch
-        import torch.nn.functional as F
 
         with one_torch_thread():
             small = F.interpolate(torch.from_numpy(np.ascontiguousarray(probs, np.float32))[None], size=size,
@@ -80,7 +80,7 @@ def crf(image: np.ndarray, seeds: np.ndarray, num_classes: int, *, max_side: int
 
     ``unsure``: weight of the uniform distribution in an unlabelled pixel's unary (the rest is the
     nearest-seed prior of width ``dist_sigma``). ``seed_conf``: unary confidence of labelled pixels.
-    Kernel parameters as in :class:`scribblegap.crf.DenseCRF`, spatial ones at full resolution.
+    Kernel parameters as in :class:`scribblegap.annotators.crf.DenseCRF`, spatial ones at full resolution.
     """
     size = working_size(image.shape, max_side)
     small_seeds = downscale_seeds(seeds, size, num_classes)

@@ -11,7 +11,10 @@ from __future__ import annotations
 import contextlib
 
 import numpy as np
+import torch
+import torch.nn.functional as F
 from scipy import ndimage
+from skimage.color import rgb2lab
 
 UNLABELLED = 255
 
@@ -20,8 +23,6 @@ UNLABELLED = 255
 def one_torch_thread():
     """Run torch on one thread inside the block: its float results then do not depend on the core
     count, so a seed gives byte-identical outputs on every machine (the work here is small)."""
-    import torch
-
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
@@ -41,9 +42,6 @@ def working_size(shape: tuple[int, int], max_side: int | None) -> tuple[int, int
 
 def downscale_image(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Area-averaged ``(h, w, 3) float32`` copy of an ``(H, W, 3) uint8`` image (0-255 range)."""
-    import torch
-    import torch.nn.functional as F
-
     x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32)).permute(2, 0, 1)[None]
     if tuple(size) != image.shape[:2]:
         with one_torch_thread():
@@ -81,8 +79,6 @@ def upsample_probs(probs: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """Bilinear ``(C, h, w) -> (C, H, W) float32``, renormalised to sum to one per pixel."""
     if probs.shape[1:] == tuple(shape):
         return probs.astype(np.float32, copy=False)
-    import torch
-    import torch.nn.functional as F
 
     x = torch.from_numpy(np.ascontiguousarray(probs, dtype=np.float32))[None]
     with one_torch_thread():
@@ -123,8 +119,6 @@ def training_mask(seeds: np.ndarray, num_classes: int, min_pixels: int = 30, gro
 # ------------------------------------------------------------------------------------ pixel features
 def lab(image: np.ndarray) -> np.ndarray:
     """CIELAB of an RGB image given in the 0-255 range (uint8 or float): L in 0-100, a/b about +-100."""
-    from skimage.color import rgb2lab
-
     return rgb2lab(np.clip(np.asarray(image, dtype=np.float32) / 255.0, 0, 1)).astype(np.float32)
 
 

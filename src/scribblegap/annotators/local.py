@@ -32,10 +32,10 @@ from typing import Callable
 
 import numpy as np
 
-from ..data.labels import LabelSpace
-from ..errors import ConfigError
-from . import crf_only, mixture, pixel_classifier, random_walk, superpixels
-from .features import UNLABELLED
+from scribblegap.data.labels import LabelSpace
+from scribblegap.core.errors import ConfigError
+from scribblegap.annotators import crf_only, mixture, pixel_classifier, random_walk, superpixels
+from scribblegap.annotators.features import UNLABELLED
 
 CRF_PREFIX = "crf_"
 

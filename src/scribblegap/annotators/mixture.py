@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import logsumexp
 
-from .features import colour_position, downscale_image, downscale_seeds, training_mask, upsample_probs, \
-    working_size
+from scribblegap.annotators.features import (colour_position, downscale_image, downscale_seeds, training_mask,
+                                             upsample_probs, working_size)
 
 
 def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator, rounds: int = 5) -> np.ndarray:

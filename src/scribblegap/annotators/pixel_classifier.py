@@ -10,9 +10,10 @@ pixels of a click, where it is no better than the mixture model.
 from __future__ import annotations
 
 import numpy as np
+import torch
 
-from .features import downscale_image, downscale_seeds, one_torch_thread, rich_features, training_mask, \
-    upsample_probs, working_size
+from scribblegap.annotators.features import (downscale_image, downscale_seeds, one_torch_thread, rich_features,
+                                             training_mask, upsample_probs, working_size)
 
 
 def pixel_classifier(image: np.ndarray, seeds: np.ndarray, num_classes: int, *, max_side: int = 160,
@@ -28,7 +29,6 @@ def pixel_classifier(image: np.ndarray, seeds: np.ndarray, num_classes: int, *, 
     ``texture_scales``/``context_scales``/``position_weight``: the features, see
     :func:`features.rich_features`.
     """
-    import torch
 
     size = working_size(image.shape, max_side)
     feats = rich_features(downscale_image(image, size), tuple(texture_scales), tuple(context_scales),

@@ -10,8 +10,10 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from skimage.segmentation import random_walker as rw
 
-from .features import UNLABELLED, downscale_image, downscale_seeds, lab, normalise, upsample_probs, working_size
+from scribblegap.annotators.features import (downscale_image, downscale_seeds, lab, normalise, UNLABELLED,
+                                             upsample_probs, working_size)
 
 
 def random_walker(image: np.ndarray, seeds: np.ndarray, num_classes: int, *, max_side: int = 160,
@@ -21,7 +23,6 @@ def random_walker(image: np.ndarray, seeds: np.ndarray, num_classes: int, *, max
     ``max_side``: working resolution. ``beta``: edge sharpness (scikit-image's, on Lab colour).
     ``mode``/``tol``: scikit-image's linear solver and its tolerance.
     """
-    from skimage.segmentation import random_walker as rw
 
     size = working_size(image.shape, max_side)
     small = downscale_seeds(seeds, size, num_classes)

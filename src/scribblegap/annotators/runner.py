@@ -1,6 +1,6 @@
 """Run a local annotator over a data set: label maps and compact probabilities, resumable and shardable.
 
-For each image ``<out>/<id>.npz`` (:func:`scribblegap.store.save_probs`) is written first and then
+For each image ``<out>/<id>.npz`` (:func:`scribblegap.data.store.save_probs`) is written first and then
 ``<out>/<id>.png`` (the argmax label map of data set ids, VOC palette), each atomically; an image
 whose two files exist is skipped, so an interrupted run continues where it stopped. ``<out>/run.json``
 records the method, its full parameters, counts and per-image seconds and store bytes (a sharded run
@@ -17,11 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import ConfigError, DataError
-from ..io import write_json, write_label_png
-from ..parallel import map_images, parse_shard, shard as shard_items
-from ..store import save_probs, stored_path
-from .local import check_params, label_map, method_defaults, predict_local
+from scribblegap.annotators.local import check_params, label_map, method_defaults, predict_local
+from scribblegap.core.errors import ConfigError, DataError
+from scribblegap.core.folders import claimed_folder
+from scribblegap.core.io import write_json, write_label_png
+from scribblegap.core.parallel import map_images, parse_shard, shard as shard_items
+from scribblegap.data.base import data_settings
+from scribblegap.data.store import save_probs, stored_path
+from scribblegap.scribbles.sources import weak_settings
 
 
 def run_file(out_dir, shard: str | None = None) -> Path:
@@ -69,9 +72,6 @@ def _load_record(path: Path, method: str, params: dict) -> dict:
 
 def run_settings(ds, weak_labels, method: str, full_params: dict) -> dict:
     """What decides a local annotator's outputs: the manifest of its folder."""
-    from ..data.base import data_settings
-    from ..scribbles.sources import weak_settings
-
     return {"method": method, "params": full_params, "labels": weak_settings(weak_labels), **data_settings(ds)}
 
 
@@ -92,7 +92,6 @@ def run_local(ds, weak_labels, method: str, out_dir, workers: int = 1, shard: st
     another method or other settings are refused (``overwrite`` replaces the folder's contents).
     A run that stops on an error records only the images it finished (no record when none).
     """
-    from ..io import claimed_folder
 
     check_params(method, params)
     if workers < 1:

@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 from scipy.sparse.linalg import spsolve
+from skimage.segmentation import slic
 
-from .features import UNLABELLED, downscale_image, downscale_seeds, lab, normalise, upsample_probs, working_size
+from scribblegap.annotators.features import (downscale_image, downscale_seeds, lab, normalise, UNLABELLED,
+                                             upsample_probs, working_size)
 
 
 def adjacency(segments: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -34,8 +36,6 @@ def superpixels(image: np.ndarray, seeds: np.ndarray, num_classes: int, *, max_s
     ``lam``: weight of the colour-model unary against propagation. ``unary_sigma``: kernel width of the
     colour model (Lab units). SLIC is deterministic, so the method is too.
     """
-    from skimage.segmentation import slic
-
     size = working_size(image.shape, max_side)
     lab_im = lab(downscale_image(image, size))
     small = downscale_seeds(seeds, size, num_classes)

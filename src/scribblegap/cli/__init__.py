@@ -1,40 +1,27 @@
 """``python -m scribblegap <command>``: thin wrappers over the package's functions.
 
-Each command is a module of this package with ``HELP``, ``add_arguments(parser)`` and ``main(args)``;
-heavy imports stay inside ``main`` so ``--help`` is instant. Bad input ends the command with one line
-on stderr and a non-zero exit status (``--debug`` shows the traceback).
+The options of every command live in :mod:`scribblegap.cli.arguments` (no heavy imports, so ``--help`` is
+instant); each command's ``main(args)`` lives in the module of its name, imported only when the command
+runs. Bad input ends the command with one line on stderr and exit status 2 (``--debug`` shows the traceback).
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
 
-from ..errors import ScribblegapError
+from scribblegap.cli.arguments import COMMANDS, apply_settings, build_parser
+from scribblegap.core.errors import ScribblegapError
 
-# in the order data flows through the pipeline
-COMMANDS = ["overview", "download", "simulate", "stats", "local", "train", "predict", "evaluate", "fuse",
-            "run", "report"]
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="scribblegap", description=__doc__.splitlines()[0])
-    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMANDS:
-        module = importlib.import_module(f".{name}", __name__)
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP,
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
-        module.add_arguments(p)
-        p.set_defaults(_main=module.main)
-    return parser
+__all__ = ["COMMANDS", "build_parser", "main"]
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     try:
-        return args._main(args) or 0
+        apply_settings(args, argv)
+        command = importlib.import_module(f"scribblegap.cli.{args.command.replace('-', '_')}")  # torch loads here
+        return command.main(args) or 0
     except ScribblegapError as exc:
         if args.debug:
             raise

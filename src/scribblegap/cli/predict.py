@@ -1,22 +1,9 @@
-HELP = "predict probabilities and label maps with a trained run (the global annotator's output)"
-
-
-def add_arguments(p):
-    from .common import add_data_arguments, out_folder
-
-    p.add_argument("--checkpoint", required=True, help="run folder or checkpoint.pt")
-    add_data_arguments(p)
-    p.add_argument("--out", required=True, type=out_folder,
-                   help="folder for <id>.npz probabilities and <id>.png labels")
-    p.add_argument("--overwrite", action="store_true", help="replace predictions of another checkpoint in --out")
-    p.add_argument("--crf", action="store_true", help="refine with the dense CRF before writing")
+from scribblegap.annotators.crf import DenseCRF
+from scribblegap.cli.common import open_data
+from scribblegap.network.predict import load_model, predict_dataset
 
 
 def main(args):
-    from ..crf import DenseCRF
-    from ..predict import load_model, predict_dataset
-    from .common import open_data
-
     model, config = load_model(args.checkpoint)
     data = open_data(args)
     result = predict_dataset(model, data, args.out, config.base_size, crf=DenseCRF() if args.crf else None,

@@ -1,10 +1,12 @@
 """The in-memory form every data set shares: ids, RGB images, dense masks, a label space."""
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from torch.utils.data import Dataset
 
-from .labels import LabelSpace, voc_palette
+from scribblegap.data.labels import LabelSpace, voc_palette
 
 
 class SegmentationData(Dataset):
@@ -46,15 +48,11 @@ class SegmentationData(Dataset):
 
     def head(self, n: int | None) -> "SegmentationData":
         """The same data set restricted to its first ``n`` ids (all when n is None)."""
-        import copy
-
         view = copy.copy(self)
         view.ids = self.ids if n is None else self.ids[:n]
         return view
 
     def with_ids(self, ids) -> "SegmentationData":
-        import copy
-
         view = copy.copy(self)
         view.ids = list(ids)
         return view

@@ -27,11 +27,13 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 import numpy as np
+from scipy.io import loadmat
+from scipy.io.matlab import MatReadError
 from tqdm import tqdm
 
-from ..errors import ConfigError, DataError
-from ..io import atomic_path, write_json, write_label_png
-from .labels import VOC_CLASSES, LabelSpace, voc_palette
+from scribblegap.core.errors import ConfigError, DataError
+from scribblegap.core.io import atomic_path, write_json, write_label_png
+from scribblegap.data.labels import LabelSpace, VOC_CLASSES, voc_palette
 
 MIRROR_ENV = "SCRIBBLEGAP_MIRROR"  # base URL of a mirror holding the archives under their file names
 CHUNK = 1 << 20
@@ -264,9 +266,6 @@ def install_sbd(unpacked: Path, root: Path, archive: Path, progress: bool = True
 
 def read_sbd_mat(path) -> np.ndarray:
     """The class map of one SBD ``cls/<id>.mat`` (struct ``GTcls``, field ``Segmentation``) as uint8."""
-    from scipy.io import loadmat
-    from scipy.io.matlab import MatReadError
-
     path = Path(path)
     try:
         mat = loadmat(path, squeeze_me=True, struct_as_record=False)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import ConfigError
+from scribblegap.core.errors import ConfigError
 
-from ..io import IGNORE  # noqa: E402,F401
+from scribblegap.core.io import IGNORE  # noqa: E402,F401
 
 VOC_CLASSES = (
     "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",

@@ -1,9 +1,11 @@
 """Open a data set by name or folder: ``default`` (embedded) or a VOC-layout folder (``voc12-mini``)."""
 from __future__ import annotations
 
-from ..settings import resolve_data
-from .synthetic import SCENE_VARIANTS, SceneConfig, SyntheticScenes
-from .voc import VOCSegmentation
+from scribblegap.core.errors import ConfigError
+from scribblegap.core.options import parse_assignments, with_changes
+from scribblegap.core.settings import resolve_data
+from scribblegap.data.synthetic import SCENE_VARIANTS, SceneConfig, SyntheticScenes
+from scribblegap.data.voc import VOCSegmentation
 
 DEFAULT = "default"
 
@@ -37,9 +39,6 @@ def scene_knobs(data) -> dict | None:
 
 def scene_config_from_spec(spec: str, base: SceneConfig | None = None) -> SceneConfig:
     """``"hard,halo=0"`` -> a :class:`SceneConfig`: a named variant (:data:`SCENE_VARIANTS`), then knobs."""
-    from ..errors import ConfigError
-    from ..options import parse_assignments, with_changes
-
     items = [item.strip() for item in spec.split(",") if item.strip()]
     base = base or SceneConfig()
     while items and "=" not in items[0]:

@@ -12,15 +12,23 @@ notebook 06 shows what they do to the gap F-B.
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import scipy
+import skimage
 from scipy import ndimage
 from skimage import draw
 
-from .base import SegmentationData
-from .labels import LabelSpace
+from scribblegap.core.errors import ConfigError
+from scribblegap.core.io import atomic_path
+from scribblegap.core.settings import cache_dir
+from scribblegap.data.base import SegmentationData
+from scribblegap.data.download import file_digest
+from scribblegap.data.labels import LabelSpace
 
 SYNTH_CLASSES = ("background", "sun", "ring", "comb", "spider", "blob")
 _CLASS_HUES = {1: 0.08, 2: 0.25, 3: 0.45, 4: 0.62, 5: 0.80}  # centre hue of each object class
@@ -75,7 +83,6 @@ class SyntheticScenes(SegmentationData):
     def __init__(self, split: str = "train", config: SceneConfig | None = None, classes=None,
                  transform=None, limit: int | None = None):
         if split not in SPLITS:
-            from ..errors import ConfigError
             raise ConfigError(f"the embedded data set has splits {list(SPLITS)}, not {split!r}")
         self.config = config or SceneConfig()
         n = self.config.n_train if split == "train" else self.config.n_val
@@ -105,7 +112,7 @@ class SyntheticScenes(SegmentationData):
 
     def load_all(self) -> "SyntheticScenes":
         """Every scene of this view in memory; a whole split is also stored in the scene cache
-        (:func:`~scribblegap.settings.cache_dir`), so other processes (the training workers) read it instead of
+        (:func:`~scribblegap.core.settings.cache_dir`), so other processes (the training workers) read it instead of
         rendering it again."""
         for key in self.ids:
             self._scene(key)
@@ -141,27 +148,17 @@ def _scenes(key: str) -> dict:
 def _split_key(cfg: SceneConfig, split: str, n: int) -> str:
     """A name for the first ``n`` scenes of ``split`` that hashes everything deciding their pixels: the knobs,
     this module's source and the versions of the libraries that draw."""
-    import hashlib
-    import json
-
-    import scipy
-    import skimage
-
     key = json.dumps([cfg.to_dict(), split, n, _source_hash(), np.__version__, scipy.__version__, skimage.__version__])
     return f"{split}-{n}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
 
 
 @functools.cache
 def _source_hash() -> str:
-    from .download import file_digest
-
     return file_digest(__file__)
 
 
 def _stored_split(key: str):
     """The scene cache file of a split key, or None when the cache is switched off."""
-    from ..settings import cache_dir
-
     root = cache_dir()
     return None if root is None else root / "scenes" / f"{key}.npz"
 
@@ -184,8 +181,6 @@ def _read_split(path, ids) -> dict:
 
 
 def _write_split(path, scenes) -> None:
-    from ..io import atomic_path
-
     try:
         with atomic_path(path) as tmp, open(tmp, "wb") as f:
             np.savez(f, images=np.stack([s[0] for s in scenes]), masks=np.stack([s[1] for s in scenes]))

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
-from ..io import read_image, read_label_png, verified_image_shape
-from .base import SegmentationData
-from .labels import VOC_CLASSES, LabelSpace
+from scribblegap.core.errors import DataError
+from scribblegap.core.io import read_image, read_label_png, verified_image_shape
+from scribblegap.data.base import SegmentationData
+from scribblegap.data.labels import VOC_CLASSES, LabelSpace
 
 
 def read_split(root: str | Path, split: str) -> list[str]:

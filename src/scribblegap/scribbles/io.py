@@ -1,7 +1,7 @@
 """Weak labels on disk: ScribbleSup XML, rasterised scribble PNGs, and point clicks (``points.json``).
 
 Every reader returns a ``(H, W) uint8`` label map of data set class ids with 255 for unlabelled
-pixels, and raises :class:`~scribblegap.errors.DataError` naming the file on bad input.
+pixels, and raises :class:`~scribblegap.core.errors.DataError` naming the file on bad input.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import numpy as np
 from scipy import ndimage
 from skimage import draw
 
-from ..data.labels import IGNORE, VOC_CLASSES
-from ..errors import DataError
-from ..io import read_label_png
+from scribblegap.core.errors import DataError
+from scribblegap.core.io import atomic_path, read_label_png
+from scribblegap.data.labels import IGNORE, VOC_CLASSES
 
 DEFAULT_WIDTH = 3
 
@@ -95,8 +95,6 @@ def read_scribble_xml(path, image_shape: tuple[int, int] | None = None, names=VO
 
 def write_scribble_xml(path, shape: tuple[int, int], scribbles: list[Scribble], names=VOC_CLASSES) -> None:
     """The inverse of :func:`read_scribble_xml` (used for fixtures and for exporting simulated strokes)."""
-    from ..io import atomic_path
-
     root = ET.Element("annotation")
     size = ET.SubElement(root, "size")
     ET.SubElement(size, "width").text = str(shape[1])

@@ -1,17 +1,17 @@
 """Figures of weak-annotation statistics (from :func:`~scribblegap.scribbles.statistics.summarize`)."""
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 
-from .statistics import GROUPS
+from scribblegap.data.plots import save_figure
+from scribblegap.scribbles.statistics import GROUPS
 
 _COLOURS = {"background": "#4c9be8", "objects": "#e8704c"}
 _SOURCE_COLOURS = ["#333333", "#e8704c", "#4c9be8", "#6abf69", "#a05fc4"]
 
 
 def _plt():
-    import matplotlib.pyplot as plt
-
     return plt
 
 
@@ -98,7 +98,6 @@ def plot_statistics(summary: dict, path=None, title: str = ""):
         fig.suptitle(f"{title} ({summary['images']} images)")
     fig.tight_layout()
     if path is not None:
-        from ..viz import save_figure
 
         return save_figure(fig, path)
     return fig
@@ -136,7 +135,6 @@ def plot_distance_comparison(samples: dict, path=None, tests: dict | None = None
         fig.suptitle(title)
     fig.tight_layout()
     if path is not None:
-        from ..viz import save_figure
 
         return save_figure(fig, path)
     return fig
@@ -170,7 +168,6 @@ def plot_coverage_comparison(summaries: dict, path=None, title: str = ""):
         fig.suptitle(title)
     fig.tight_layout()
     if path is not None:
-        from ..viz import save_figure
 
         return save_figure(fig, path)
     return fig
@@ -195,7 +192,6 @@ def plot_budget_curve(rows: list[dict], path=None, title: str = "", tolerance: f
     ax.legend(fontsize=8)
     fig.tight_layout()
     if path is not None:
-        from ..viz import save_figure
 
         return save_figure(fig, path)
     return fig

@@ -24,6 +24,7 @@ only on its mask, the settings and its id, never on which other images are simul
 """
 from __future__ import annotations
 
+import json
 import zlib
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -37,10 +38,16 @@ from scipy.spatial import cKDTree
 from skimage import draw
 from skimage.morphology import skeletonize
 
-from ..data.labels import IGNORE
-from ..errors import ConfigError
-from .io import DEFAULT_WIDTH, Scribble, _footprint
-from .statistics import label_regions, region_distances
+from scribblegap.core.errors import ConfigError
+from scribblegap.core.folders import claimed_folder
+from scribblegap.core.io import write_json, write_label_png
+from scribblegap.core.options import typed_changes
+from scribblegap.core.parallel import map_images
+from scribblegap.data.base import data_settings
+from scribblegap.data.labels import IGNORE
+from scribblegap.scribbles.io import _footprint, DEFAULT_WIDTH, read_scribble_png, Scribble
+from scribblegap.scribbles.statistics import (image_record, label_regions, merge_records, region_distances,
+                                              summarize)
 
 DEFAULT_BUDGET = 0.03  # ScribbleSup: about 3% of the pixels at width 3
 SIMULATOR_VERSION = 1  # bump when the output for the same settings changes
@@ -73,8 +80,6 @@ class SimulatorOptions:
 
     @classmethod
     def create(cls, options: dict | None = None) -> "SimulatorOptions":
-        from ..options import typed_changes
-
         values = typed_changes(cls, dict(options or {}), "simulator option")
         opts = cls(**values)
         for name in ("area_exponent", "margin", "min_area", "min_length", "smooth", "wiggle", "spacing",
@@ -123,7 +128,6 @@ def grid_step(shape, options: SimulatorOptions | None = None) -> int:
 @dataclass
 class _Geometry:
     """The mask's regions (found at full resolution) sampled on the tracing grid."""
-
     step: int
     ids: np.ndarray       # (h, w) grid: region id of each grid pixel (0 = void)
     cls: np.ndarray       # per region: class id
@@ -233,7 +237,6 @@ class _Candidate:
 
 class _Nodes:
     """Grid pixels that may carry strokes, with their region and full-resolution position."""
-
     def __init__(self, grid_rc: np.ndarray, geo: _Geometry):
         self.grid = grid_rc
         self.full = grid_rc * geo.step
@@ -572,9 +575,6 @@ def simulate_scribbles(mask: np.ndarray, labels, budget: float = DEFAULT_BUDGET,
 
 # ------------------------------------------------------------------------------------- data sets
 def _simulate_one(dataset, out_dir: Path, budget, seed, width, options, key):
-    from ..io import write_label_png
-    from .io import read_scribble_png
-    from .statistics import image_record
 
     mask = dataset.mask(key)
     path = out_dir / f"{key}.png"
@@ -591,7 +591,6 @@ def _simulate_one(dataset, out_dir: Path, budget, seed, width, options, key):
 
 
 def simulation_parameters(dataset, budget, seed, width, options: SimulatorOptions) -> dict:
-    from ..data.base import data_settings
 
     return {**data_settings(dataset), "budget": float(budget), "seed": int(seed), "width": float(width),
             "effective_width": effective_width(width, budget, options),
@@ -612,8 +611,6 @@ def simulate_dataset(ds, out_dir, budget: float = DEFAULT_BUDGET, seed: int = 0,
     replaces its contents instead), and the folder's lock stops a second process at once.
     ``stats.json`` is written only when every image is done. Returns the statistics written.
     """
-    from ..io import claimed_folder
-
     opts = SimulatorOptions.create(options)
     check_budget(budget, width)
     check_seed(seed)
@@ -628,8 +625,6 @@ def simulate_dataset(ds, out_dir, budget: float = DEFAULT_BUDGET, seed: int = 0,
 
 def _check_legacy_record(out_dir: Path, params: dict) -> None:
     """Folders simulated before there were manifests hold their settings in ``simulation.json``."""
-    import json
-
     path = out_dir / "simulation.json"
     if not path.is_file():
         return
@@ -644,10 +639,6 @@ def _check_legacy_record(out_dir: Path, params: dict) -> None:
 
 
 def _simulate_all(ds, out_dir, budget, seed, width, opts, workers, progress, params) -> dict:
-    from ..io import write_json
-    from ..parallel import map_images
-    from .statistics import merge_records, summarize
-
     fn = partial(_simulate_one, ds, out_dir, budget, seed, width, opts)
     total = merge_records(map_images(fn, ds.ids, workers=workers, desc=f"simulate {ds.split}",
                                      progress=progress))

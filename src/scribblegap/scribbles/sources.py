@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
-from .io import DEFAULT_WIDTH, points_to_labels, rasterize_scribbles, read_points, read_scribble_png, \
-    read_scribble_xml
+from scribblegap.core.errors import DataError
+from scribblegap.scribbles.io import (DEFAULT_WIDTH, points_to_labels, rasterize_scribbles, read_points,
+                                      read_scribble_png, read_scribble_xml)
 
 
 class WeakLabels:

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from scipy import ndimage
+from scipy.stats import ks_2samp
 from skimage import measure
 
-from ..data.labels import IGNORE
+from scribblegap.core.errors import ConfigError
+from scribblegap.core.parallel import map_images
+from scribblegap.data.labels import IGNORE
 
 # object (region) area as a fraction of the image; 1% is the "large object" line of the simulator's checks
 SIZE_EDGES = (0.0, 0.001, 0.01, 0.05, 0.2, np.inf)
@@ -389,22 +393,15 @@ def dataset_statistics(dataset, weak, samples: int = 0, workers: int = 1, progre
     ``weak`` is anything ``weak(dataset, key) -> uint8 map`` (a :class:`~scribblegap.scribbles.WeakLabels`).
     The merged record keeps the distance samples (``samples_background``, ``samples_objects``).
     """
-    from functools import partial
-
-    from ..parallel import map_images
-
     fn = partial(_record_for, dataset, weak, samples)
     total = merge_records(map_images(fn, dataset.ids, workers=workers, desc=desc, progress=progress))
     if not total:
-        from ..errors import ConfigError
         raise ConfigError("no images to measure")
     return summarize(total, dataset.labels), total
 
 
 def ks_test(a, b) -> dict:
     """Two-sample Kolmogorov-Smirnov test (scipy) as a small dict: statistic, p-value, sample sizes."""
-    from scipy.stats import ks_2samp
-
     a, b = np.asarray(a, float), np.asarray(b, float)
     if len(a) == 0 or len(b) == 0:
         return {"statistic": None, "pvalue": None, "n1": len(a), "n2": len(b)}

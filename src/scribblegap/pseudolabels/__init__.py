@@ -1,0 +1,1 @@
+"""Pseudo-labels: the local and global annotators fused and regularised (notebook 05)."""
