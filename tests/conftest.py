@@ -69,3 +69,23 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+TINY_STAGES = ("chain", "F", "R", "evaluate", "pseudo", "variants", "round2", "budget", "boundary", "report")
+
+
+@pytest.fixture(scope="session")
+def tiny_chain(tmp_path_factory):
+    """The whole chain once per test session, on 24 embedded hard scenes with 30-step networks: two seeds of
+    F, B, W and R at the main budget and at 1%, the retraining options and round 2 on the first seed.
+    Returns (config, root, log lines)."""
+    from dataclasses import replace
+
+    from scribblegap.pipeline import run, smoke_config
+
+    root = tmp_path_factory.mktemp("chain")
+    cfg = replace(smoke_config("hard-fast"), seeds=(0, 1), variant_seeds=(0,), budgets=(0.01,),
+                  focus_budgets=(0.01,), stages=TINY_STAGES)
+    lines = []
+    run(cfg, root, log=lines.append)
+    return cfg, root, lines

@@ -113,4 +113,7 @@ def test_evaluation_with_the_crf_in_worker_processes_matches_one_process(tmp_pat
     model = torch.nn.Conv2d(3, data.labels.num_classes, 1)
     one = evaluate_model(model, data, None, crf=DenseCRF(), progress=False, crf_workers=1)
     two = evaluate_model(model, data, None, crf=DenseCRF(), progress=False, crf_workers=2)
+    per_image_one, per_image_two = one.pop("per_image"), two.pop("per_image")
     assert one == two and one["crf"]["num_pixels"] == one["num_pixels"] == 6 * 40 * 60 - 6 * 2 * 60
+    assert (per_image_one["counts_crf"] == per_image_two["counts_crf"]).all()
+    assert per_image_one["counts_crf"].sum() == one["num_pixels"]

@@ -1,79 +1,120 @@
-"""The whole chain on 24 embedded scenes with 30-step networks: every stage records its keys, and a rerun
-finds everything done (no stage trains or writes again)."""
+"""The whole chain on 24 embedded scenes with 30-step networks (one chain per session, ``tiny_chain``):
+every stage records its keys, a seed repeats the whole method, and a rerun finds everything done."""
 import json
+import shutil
 from dataclasses import replace
 
+import numpy as np
 import pytest
+from PIL import Image
 
+from scribblegap.cli import main as cli_main
+from scribblegap.core.errors import ConfigError, DataError
+from scribblegap.core.metrics import miou_of_counts
 from scribblegap.experiment.configs import CONFIGS, load_config, show
-from scribblegap.core.errors import ConfigError
-from scribblegap.pipeline import Pipeline, smoke_config
+from scribblegap.experiment.reproduce import recorded_runs, rescore
+from scribblegap.experiment.results import load_per_image
+from scribblegap.pipeline import layout_of, run, smoke_config
 
 
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pipeline")
-    cfg = replace(smoke_config("hard-fast"), budgets=(0.01,), workers=2,
-                  stages=("chain", "F", "R", "evaluate", "pseudo", "variants", "round2", "budget", "boundary",
-                          "report"))
-    Pipeline(cfg, root, log=lambda *a: None).run()
-    return cfg, root
+def _summary(cfg, root, name="summary"):
+    return json.loads((root / "results" / cfg.name / f"{name}.json").read_text())
 
 
-def test_every_stage_records_its_results(tiny_run):
-    cfg, root = tiny_run
-    summary = json.loads((root / "results" / cfg.name / "summary.json").read_text())
-    for key in ("F", "B", "W", "R", "W_confident", "W_soft", "W_round2"):
+def test_every_stage_records_its_results(tiny_chain):
+    cfg, root, _ = tiny_chain
+    summary = _summary(cfg, root)
+    for key in ("F", "B", "W", "R", "W_confident_t0.7", "W_soft", "W_rloss", "W_round2"):
         assert 0 <= summary[key]["miou"] <= 1 and summary[key]["miou_crf"] is not None, key
-    assert set(summary["pseudo_labels"]) >= {"local", "global", "fused", "fused_crf", "fused_crf_round2"}
+    assert summary["F"]["n"] == summary["W"]["n"] == 2 and summary["W_soft"]["n"] == 1
+    assert set(summary["pseudo_labels"]) >= {"local", "global", "fused", "fused_crf", "confident_t0.7",
+                                             "fused_crf_round2"}
+    kept = summary["pseudo_labels"]["confident_t0.7"]["runs"][0]
+    assert 0 < kept["labelled_fraction"] < 1 and kept["labelled_accuracy"] > kept["pixel_accuracy"]
+    sweep = summary["confidence"]["0"]
+    assert [row["kept"] for row in sweep] == sorted((row["kept"] for row in sweep), reverse=True)
     assert set(summary["budget_curve"]) == {"F", "0.01"}
-    assert summary["budget_curve"]["0.01"]["achieved"] > 0
+    point = summary["budget_curve"]["0.01"]
+    assert point["n"] == 2 and point["achieved"] > 0 and "R" in point and point["B_std"] is not None
+    assert all(row["pseudo_labels"]["fused_crf"] is not None for row in point["runs"])
     assert (root / "results" / cfg.name / "report.md").read_text().startswith("### ")
-    confident = root / "outputs" / cfg.name / "budget-0.03" / cfg.preset / "B_s0" / "fused-crf-t0.7"
-    assert json.loads((confident / "run.json").read_text())["threshold"] == 0.7
-    saved = json.loads((root / "results" / cfg.name / "config.json").read_text())
+    saved = _summary(cfg, root, "config")
     assert saved["pipeline"]["name"] == cfg.name and saved["training"]["iters"] == 30
-    boundary = json.loads((root / "results" / cfg.name / "boundary.json").read_text())
+    boundary = _summary(cfg, root, "boundary")
     assert boundary["models"] == ["F", "B", "W"] and sum(boundary["pixels"]) > 0
-    run = summary["F"]["runs"][0]
-    assert run["config"]["iters"] == 30 and run["spec"]["labels"] == "full" and run["commit"]
+    record = summary["F"]["runs"][0]
+    assert record["config"]["iters"] == 30 and record["spec"]["labels"] == "full" and record["commit"]
 
 
-def test_a_rerun_trains_and_writes_nothing(tiny_run):
-    cfg, root = tiny_run
-    summary = root / "results" / cfg.name / "summary.json"
-    before = summary.read_text()
-    pipe = Pipeline(cfg, root, log=lambda *a: None)
-    pipe.run()
-    assert not any(k.startswith("train") for k in pipe.timings), pipe.timings
-    assert summary.read_text() == before
+def test_every_evaluation_keeps_per_image_counts_that_give_back_its_score(tiny_chain):
+    cfg, root, _ = tiny_chain
+    for file, key in (("summary", "W"), ("summary", "R"), ("budget_runs", "B@0.01")):
+        for record in _summary(cfg, root, file)[key]["runs"]:
+            stored = load_per_image(root / record["per_image"])
+            assert len(stored["ids"]) == 24 and stored["counts"].shape == (24, 6, 7)
+            assert miou_of_counts(stored["counts"].sum(0)) == pytest.approx(record["miou"], abs=1e-12)
+            if "counts_crf" in stored:
+                assert miou_of_counts(stored["counts_crf"].sum(0)) == pytest.approx(record["miou_crf"], abs=1e-12)
 
 
-def test_rescoring_a_recorded_checkpoint_repeats_its_recorded_score(tiny_run):
-    import importlib.util
+def test_a_seed_repeats_the_whole_method(tiny_chain):
+    """W of seed s trains on pseudo-labels built on B of seed s, which trains on seed s's own scribbles."""
+    cfg, root, _ = tiny_chain
+    summary, curve = _summary(cfg, root), _summary(cfg, root, "budget_runs")
+    for entry, b_entry, budget in ((summary["W"], summary["B"], "0.03"), (curve["W@0.01"], curve["B@0.01"], "0.01")):
+        for w, b in zip(entry["runs"], b_entry["runs"]):
+            s = w["seed"]
+            assert b["seed"] == s and b["spec"]["labels"] == f"outputs/{cfg.name}/budget-{budget}/s{s}/scribbles"
+            assert f"/budget-{budget}/s{s}/{cfg.preset}/{b['run_id']}/fused-crf" in w["spec"]["labels"]
+    first = sorted((root / "outputs" / cfg.name / "budget-0.03" / "s0" / "scribbles").glob("*.png"))[0]
+    scribbles = [np.asarray(Image.open(root / "outputs" / cfg.name / "budget-0.03" / f"s{s}" / "scribbles" / first.name))
+                 for s in (0, 1)]
+    assert (scribbles[0] != scribbles[1]).any()  # two seeds, two simulations
 
-    from scribblegap.core.provenance import REPO_ROOT
 
-    spec = importlib.util.spec_from_file_location("reproduce_runs", REPO_ROOT / "scripts" / "reproduce_runs.py")
-    reproduce = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(reproduce)
-    cfg, root = tiny_run
-    pipe = Pipeline(cfg, root, log=lambda *a: None)
-    runs = reproduce.recorded_runs(pipe.layout.results)
-    table = {}
-    reproduce.rescore(pipe, runs, ["F_s0", "W_s0"], table)
-    for run_id in ("F_s0", "W_s0"):
+def test_a_rerun_trains_and_writes_nothing(tiny_chain):
+    cfg, root, _ = tiny_chain
+    before = {p: p.read_bytes() for p in (root / "results" / cfg.name).glob("*.json")}
+    lines = []
+    run(cfg, root, log=lines.append)
+    assert not any("training" in line for line in lines), lines
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_rescoring_a_recorded_checkpoint_repeats_its_recorded_score(tiny_chain):
+    cfg, root, _ = tiny_chain
+    layout = layout_of(cfg, root)
+    runs, table = recorded_runs(layout.results), {}
+    rescore(cfg, layout, runs, ["F_s0", "W@0.01_s1"], table)
+    for run_id in ("F_s0", "W@0.01_s1"):
         assert table[run_id]["rescored_miou"] == runs[run_id]["miou"] == table[run_id]["recorded_miou"], run_id
         assert table[run_id]["rescored_equal"] is True
 
 
-def test_a_rerun_on_other_scenes_refuses_their_finished_scribbles(tiny_run):
-    from scribblegap.core.errors import ConfigError
-
-    cfg, root = tiny_run
+def test_a_rerun_on_other_scenes_refuses_their_finished_scribbles(tiny_chain):
+    cfg, root, _ = tiny_chain
     assert cfg.data == "default"
     with pytest.raises(ConfigError, match=r"scribbles made with other settings \(scenes\."):
-        Pipeline(replace(cfg, data="default:hard"), root, log=lambda *a: None).run()
+        run(replace(cfg, data="default:hard"), root, log=lambda *a: None)
+
+
+def test_recorded_leaf_runs_are_reused_and_a_missing_one_is_trained_again(tiny_chain, tmp_path):
+    """Another machine (the results, no runs/, no outputs/): with reuse_recorded only the B of each seed (the
+    global annotator, whose predictions are read) trains again; without it the runs not on this machine train."""
+    cfg, root, _ = tiny_chain
+    shutil.copytree(root / "results", tmp_path / "results")
+    curve = replace(cfg, stages=("budget", "evaluate"), reuse_recorded=True)
+    lines = []
+    run(curve, tmp_path, log=lines.append)
+    trained = [line for line in lines if "] training " in line]
+    assert len(trained) == 1 and trained[0].endswith(": B@0.01_s0, B@0.01_s1"), lines
+    before = _summary(cfg, root)["budget_curve"]
+    assert _summary(cfg, tmp_path)["budget_curve"] == before
+    lines = []
+    run(replace(curve, reuse_recorded=False, stages=("budget",)), tmp_path, log=lines.append)
+    trained = [line for line in lines if "] training " in line]
+    # F was only recorded here, so without reuse_recorded it trains too
+    assert [t.split(": ")[-1] for t in trained] == ["F_s0, F_s1", "W@0.01_s0, W@0.01_s1"], lines
 
 
 @pytest.mark.parametrize("name", list(CONFIGS))
@@ -81,12 +122,36 @@ def test_every_named_config_resolves_and_shows(name):
     cfg = load_config(name)
     assert cfg.name == name  # results/<name>/ is named after its config
     text = show(cfg)
-    assert f"preset = {cfg.preset!r}" in text and "iters = " in text
+    assert f"preset = {cfg.preset!r}" in text and f"iters = {cfg.training.iters!r}" in text
+
+
+def test_set_overrides_what_it_names_and_merges_training_fields(capsys):
+    assert cli_main(["run", "--config", "default", "--set", "seeds=0", "--set", "train.iters=50",
+                     "--set", "workers=1", "--show"]) == 0
+    text = capsys.readouterr().out
+    assert "\nseeds = (0,)\n" in text and "\nworkers = 1\n" in text and "\niters = 50\n" in text
+    assert "train_overrides = {'iters': 50}" in text
+    cfg = load_config("default", **{"train.crop_size": "96"})
+    assert cfg.train_overrides == {"iters": 400, "crop_size": 96}  # merged into the config's own, not replacing it
+    cfg = load_config("default", train_overrides='{"crop_size": 96}')
+    assert cfg.train_overrides == {"iters": 400, "crop_size": 96} and cfg.training.iters == 400
+    assert load_config("voc12-mini", seeds="0").seeds == (0,)
+
+
+def test_a_flag_and_a_set_of_one_field_or_a_misspelt_one_are_refused(capsys):
+    assert cli_main(["run", "--config", "default", "--set", "seeds=0", "--seeds", "1", "--show"]) == 2
+    assert "given twice" in capsys.readouterr().err
+    assert cli_main(["run", "--config", "default", "--set", "seedz=0", "--show"]) == 2
+    assert "did you mean seeds?" in capsys.readouterr().err
+    assert cli_main(["run", "--config", "default", "--set", "train.iter=5", "--show"]) == 2
+    assert "did you mean train.iters?" in capsys.readouterr().err
+    assert cli_main(["overview", "--set", "nn=2"]) == 2
+    assert "did you mean n?" in capsys.readouterr().err
+    assert cli_main(["train", "--out", "x", "--seed", "1", "--set", "seed=2"]) == 2
+    assert "given twice" in capsys.readouterr().err
 
 
 def test_a_json_config_with_an_unknown_field_is_refused(tmp_path):
-    from scribblegap.core.errors import DataError
-
     path = tmp_path / "mine.json"
     path.write_text(json.dumps({"data": "default", "seedz": [0]}))
     with pytest.raises(DataError, match="seedz"):
@@ -99,58 +164,20 @@ def test_a_json_config_with_an_unknown_field_is_refused(tmp_path):
         load_config(str(path))
 
 
-def test_the_clicks_stage_trains_and_records_every_seed(voc12_mini, tmp_path):
-    cfg = replace(smoke_config("voc12-mini", stages=("points",)), data="voc12-mini", classes="voc12-mini",
-                  limit=6, seeds=(0, 1), workers=2)
-    Pipeline(cfg, tmp_path, log=lambda *a: None).run()
-    summary = json.loads((tmp_path / "results" / cfg.name / "summary.json").read_text())
-    for key in ("B", "W"):
-        entry = summary["points"][key]
-        assert entry["n"] == 2 and [r["seed"] for r in entry["runs"]] == [0, 1], key
-        assert entry["miou_std"] is not None and entry["miou_crf"] is not None
-        assert [r["run_id"] for r in entry["runs"]] == [f"{key}@points_s0", f"{key}@points_s1"]
-    assert set(summary["points_pseudo_labels"]) == {"local", "global", "fused_crf"}
-
-
-def test_variants_train_the_chosen_options_on_every_seed_from_the_global_seeds_pseudo_labels(tmp_path):
-    cfg = replace(smoke_config("default"), seeds=(1, 2), global_seed=0, variants=("soft",), stages=("variants",))
-    Pipeline(cfg, tmp_path, log=lambda *a: None).run()
-    runs = tmp_path / "runs" / cfg.name / cfg.preset
-    assert sorted(p.name for p in runs.iterdir()) == ["B_s0", "Wsoft_s1", "Wsoft_s2"]
-    summary = json.loads((tmp_path / "results" / cfg.name / "summary.json").read_text())
-    assert "W_confident" not in summary and [r["seed"] for r in summary["W_soft"]["runs"]] == [1, 2]
-    assert {r["spec"]["labels"] for r in summary["W_soft"]["runs"]} == {
-        f"outputs/{cfg.name}/budget-0.03/{cfg.preset}/B_s0/fused-crf"}
-
-
 def test_an_unknown_variant_is_refused():
     with pytest.raises(ConfigError, match="unknown variant"):
         load_config("default", variants=("sharp",))
 
 
-def test_the_budget_curve_trains_every_seed_and_reuses_only_recorded_leaf_runs(tmp_path):
-    import shutil
-
-    cfg = replace(smoke_config("default"), seeds=(0, 1), budgets=(0.01,), workers=2, stages=("budget",))
-    Pipeline(cfg, tmp_path, log=lambda *a: None).run()
-    summary = json.loads((tmp_path / "results" / cfg.name / "summary.json").read_text())
-    point, band = summary["budget_curve"]["0.01"], summary["budget_curve"]["F"]
-    assert point["n"] == 2 and [r["seed"] for r in point["runs"]] == [0, 1] and point["B_std"] is not None
-    assert point["global_run"] == "B@0.01_s0" and point["pseudo_labels"].endswith("B@0.01_s0/fused-crf")
-    assert band["n"] == 2 and [r["run_id"] for r in band["runs"]] == ["F_s0", "F_s1"]
-    assert [r["seed"] for r in summary["F"]["runs"]] == [0, 1]  # F of the curve is the main chain's F
-    # another machine (no runs/, no outputs/): the global annotator's B and every W train again, F and the
-    # other seed's B do not
-    shutil.rmtree(tmp_path / "runs")
-    shutil.rmtree(tmp_path / "outputs")
-    pipe = Pipeline(replace(cfg, reuse_recorded=True), tmp_path, log=lambda *a: None)
-    pipe.run()
-    trained = {k.removeprefix("train ") for k in pipe.timings if k.startswith("train ") and k != "training wall"}
-    assert trained == {"B@0.01_s0", "W@0.01_s0", "W@0.01_s1"}
-    again = json.loads((tmp_path / "results" / cfg.name / "summary.json").read_text())["budget_curve"]
-    assert again["F"] == band and again["0.01"]["runs"][1]["B"] == point["runs"][1]["B"]
-    # without reuse_recorded a missing run is trained again
-    shutil.rmtree(tmp_path / "runs" / cfg.name / cfg.preset / "W@0.01_s1")
-    pipe = Pipeline(replace(cfg, stages=("F",)), tmp_path, log=lambda *a: None)
-    pipe.run()
-    assert {k for k in pipe.timings if k.startswith("train ")} >= {"train F_s0", "train F_s1"}
+def test_the_clicks_stage_trains_and_records_every_seed(voc12_mini, tmp_path):
+    cfg = replace(smoke_config("voc12-mini", stages=("points", "evaluate")), data="voc12-mini",
+                  classes="voc12-mini", limit=6, seeds=(0, 1))
+    run(cfg, tmp_path, log=lambda *a: None)
+    summary = _summary(cfg, tmp_path)
+    for key in ("B", "W"):
+        entry = summary["points"][key]
+        assert entry["n"] == 2 and [r["seed"] for r in entry["runs"]] == [0, 1], key
+        assert entry["miou_std"] is not None and entry["miou_crf"] is not None
+        assert [r["run_id"] for r in entry["runs"]] == [f"{key}@points_s0", f"{key}@points_s1"]
+    w = _summary(cfg, tmp_path, "points_runs")["W@points"]["runs"]
+    assert [r["spec"]["labels"].split("/")[-2] for r in w] == ["B@points_s0", "B@points_s1"]

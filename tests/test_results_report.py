@@ -159,23 +159,6 @@ def test_report_renders_a_results_folder(tmp_path):
                                                                   "results_x_budget_curve.png"}
 
 
-def test_a_run_folder_reused_by_another_config_is_not_read_as_an_old_records_curve(tmp_path, monkeypatch):
-    import json
-
-    from scribblegap.core import settings
-    from scribblegap.experiment import results
-
-    monkeypatch.setattr(settings, "REPO_ROOT", tmp_path)
-    run = tmp_path / "runs" / "F_s0"
-    run.mkdir(parents=True)
-    (run / "log.jsonl").write_text(json.dumps({"step": 100, "val_miou": 0.4}) + "\n")
-    (run / "run.json").write_text(json.dumps({"train_seconds": 50.0}))
-    old = {"run_id": "F_s0", "run_dir": "runs/F_s0", "train_seconds": 50.0}
-    assert results.recorded_curve(old) == [{"step": 100, "val_miou": 0.4}]  # that very run: its log is read
-    assert results.recorded_curve({**old, "train_seconds": 99.0}) == []  # the folder holds another run now
-    assert results.recorded_curve({**old, "curve": [{"step": 5, "val_miou": 0.1}]})[0]["step"] == 5
-
-
 def test_benchmark_rows_name_their_own_batch_when_presets_differ(tmp_path):
     import json
 

@@ -49,7 +49,7 @@ def _convert(value, example, name: str, what: str):
                 return bool(value)
             raise ValueError
         if kind is tuple:
-            parts = value.split(",") if isinstance(value, str) else value
+            parts = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
             return tuple(type(example[0])(v) if example else v for v in parts)
         if kind is int and isinstance(value, float) and not value.is_integer():
             raise ValueError

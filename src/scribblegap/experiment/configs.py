@@ -171,7 +171,8 @@ def merge_overrides(config: PipelineConfig, overrides: dict) -> dict:
         if unknown:
             raise unknown_names("training field", {TRAIN_PREFIX + u for u in unknown},
                                 [TRAIN_PREFIX + f.name for f in fields(TrainConfig)])
-        typed["train_overrides"] = {**typed.get("train_overrides", config.train_overrides), **train}
+        typed["train_overrides"] = {**typed.get("train_overrides", config.train_overrides),
+                                    **typed_changes(TrainConfig, train, "training field")}
     return typed
 
 
