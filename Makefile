@@ -18,21 +18,24 @@ $(STAMP): pyproject.toml
 run: setup
 	$(PY) -m scribblegap run --config default
 
-# unit tests + every notebook (nbval, CI-sized through the CI switch)
+# the import contracts (stages import only earlier stages), unit tests, the tiny chain, every notebook (nbval,
+# CI-sized through the CI switch) and the browser test
 test: setup
+	$(VENV)/bin/lint-imports
 	CI=1 $(PY) -m pytest
 
+# the unit tests alone (no chain, no notebooks, no browser): about a minute
 test-fast: setup
-	$(PY) -m pytest tests -m "not slow" -o addopts=""
+	$(PY) -m pytest tests -m "not slow and not browser" -o addopts="-p no:cacheprovider"
 
 # execute every notebook in full mode and store its outputs in the .ipynb (minutes: the notebooks read the
 # recorded results); prints each one's wall time and size, fails when one raises or exceeds 2 MB
 notebooks: setup
-	$(PY) scripts/notebooks.py execute
+	$(PY) -m scribblegap notebooks execute
 
 # the same in CI mode (CI=1, minutes), outputs not stored: a quick look that every notebook runs
 notebooks-smoke: setup
-	$(PY) scripts/notebooks.py execute --smoke
+	$(PY) -m scribblegap notebooks execute --smoke
 
 # JupyterLab on the notebooks; with jupytext each .ipynb and its .py copy stay in sync on save
 lab: setup

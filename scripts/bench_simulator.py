@@ -1,6 +1,6 @@
 """Benchmark the scribble simulator on VOC12-mini and write ``results/voc12-mini/simulator.json``.
 
-What it measures (the 'Done when' figures of issue 3):
+What it measures:
 
 * throughput at the default budget on ONE core: images per CPU-second of this single process (the
   machine may be shared, so wall-clock rates are recorded beside it with the load average);

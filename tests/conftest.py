@@ -71,7 +71,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
-TINY_STAGES = ("chain", "F", "R", "evaluate", "pseudo", "variants", "round2", "budget", "boundary", "report")
+TINY_STAGES = ("chain", "F", "R", "evaluate", "pseudo", "variants", "round2", "budget", "boundary", "sample", "report")
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from scribblegap.core.metrics import miou_of_counts
 from scribblegap.experiment.configs import CONFIGS, load_config, show
 from scribblegap.experiment.reproduce import recorded_runs, rescore
 from scribblegap.experiment.results import load_per_image
+from scribblegap.experiment.sample import read_sample
 from scribblegap.pipeline import layout_of, run, smoke_config
 
 
@@ -44,6 +45,14 @@ def test_every_stage_records_its_results(tiny_chain):
     assert boundary["models"] == ["F", "B", "W"] and sum(boundary["pixels"]) > 0
     record = summary["F"]["runs"][0]
     assert record["config"]["iters"] == 30 and record["spec"]["labels"] == "full" and record["commit"]
+
+
+def test_the_sample_holds_every_layer_of_images_where_the_layers_differ(tiny_chain):
+    cfg, root, _ = tiny_chain
+    sample = read_sample(root / "results" / cfg.name)
+    assert len(sample["ids"]) == 24 and sample["seed"] == 0
+    for layer, folder in sample["folders"].items():
+        assert sorted(p.stem for p in folder.glob("*.png")) == sorted(sample["ids"]), layer
 
 
 def test_every_evaluation_keeps_per_image_counts_that_give_back_its_score(tiny_chain):

@@ -21,6 +21,7 @@ from scribblegap.core.layout import Layout
 from scribblegap.core.settings import REPO_ROOT
 from scribblegap.experiment import stages as st
 from scribblegap.experiment.configs import PipelineConfig, load_config
+from scribblegap.experiment.sample import write_sample
 from scribblegap.report.markdown import write_report
 
 
@@ -95,6 +96,9 @@ def run(config: PipelineConfig, root=None, log=print) -> dict:
     if "boundary" in stages:
         with clock("boundary"):
             st.boundary(config, layout, config.seeds[0])
+    if "sample" in stages:
+        with clock("sample"):
+            write_sample(config, layout)
     if "report" in stages:
         with clock("report"):
             write_report(layout.results, layout.figures)

@@ -2,7 +2,8 @@
 
 Defaults are DeepLab's for PASCAL VOC as used by kazuto1011/deeplab-pytorch: 10 mean-field iterations,
 a Gaussian (smoothness) kernel of weight 3 and xy std 1, a bilateral (appearance) kernel of weight 4,
-xy std 67 and rgb std 3.
+xy std 67 and rgb std 3. Its Potts compatibility is the same between every pair of classes: no class (a
+background, say) is favoured, so a data set without a background class needs nothing different.
 """
 from __future__ import annotations
 

@@ -19,6 +19,10 @@ Methods (``LOCAL_METHODS``; parameters are the keyword arguments of the function
 ``pixel-classifier-crf``  the same, refined by a dense CRF
 =====================  ===================================================================================
 
+No class is privileged: each class present in an image's weak labels gets the same kind of model, the
+background (where the data set has one) included, so a data set without a background class (every pixel
+some named class) needs nothing different.
+
 Degenerate images: weak labels naming one class give that class probability 1 everywhere; an image
 with no weak labels at all gets the uniform distribution over all K classes. Uniform is the neutral
 element of probability averaging (fusing it with a global model leaves the global model's argmax

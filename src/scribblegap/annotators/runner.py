@@ -102,7 +102,7 @@ def run_local(ds, weak_labels, method: str, out_dir, workers: int = 1, shard: st
     out_dir = Path(out_dir)
     record_path = run_file(out_dir, shard)
     with claimed_folder(out_dir, run_settings(ds, weak_labels, method, full_params), "local annotator output",
-                        overwrite, shard):
+                        overwrite, shard, writer="local"):
         return _run(ds, weak_labels, method, out_dir, keys, record_path, full_params, params, workers, shard,
                     progress)
 

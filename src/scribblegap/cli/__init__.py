@@ -6,6 +6,7 @@ runs. Bad input ends the command with one line on stderr and exit status 2 (``--
 """
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 
@@ -13,6 +14,23 @@ from scribblegap.cli.arguments import COMMANDS, apply_settings, build_parser
 from scribblegap.core.errors import ScribblegapError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
+
+
+# what to do about the causes a user can fix (the finished files are complete: see core.io.atomic_path)
+ADVICE = {errno.ENOSPC: "free some space and rerun: finished files are kept and the run resumes",
+          errno.EDQUOT: "free some space and rerun: finished files are kept and the run resumes",
+          errno.EROFS: "choose a writable output folder", errno.EACCES: "choose a writable output folder",
+          errno.EPERM: "choose a writable output folder"}
+
+
+def system_refusal(exc: OSError, out=None) -> str:
+    """An OSError as one line: the path (a failed write that names none was writing into ``out``), the
+    cause, and what to do about it."""
+    path = exc.filename if exc.filename is not None else out
+    cause = exc.strerror or next((t for t in str(exc).splitlines() if t.strip()), type(exc).__name__)
+    advice = ADVICE.get(exc.errno)
+    line = f"{path}: {cause}" if path is not None else cause
+    return f"{line}; {advice}" if advice else line
 
 
 def main(argv=None) -> int:
@@ -26,6 +44,12 @@ def main(argv=None) -> int:
         if args.debug:
             raise
         print(f"scribblegap {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a full disk, a read-only folder, a path under a file, no permission
+        if args.debug:
+            raise
+        print(f"scribblegap {args.command}: error: {system_refusal(exc, getattr(args, 'out', None))}",
+              file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"scribblegap {args.command}: interrupted; finished files are kept, rerun to resume",

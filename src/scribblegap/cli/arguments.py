@@ -19,7 +19,7 @@ from scribblegap.core.options import parse_assignments
 
 # in the order data flows through the pipeline
 COMMANDS = ["download", "overview", "simulate", "stats", "local", "train", "predict", "evaluate", "fuse",
-            "run", "reproduce", "report", "notebooks"]
+            "run", "measure", "reproduce", "report", "notebooks"]
 
 HELP = {
     "download": "download PASCAL VOC 2012 trainval, the SBD masks (-> SegmentationClassAug, train_aug) and the "
@@ -33,6 +33,7 @@ HELP = {
     "evaluate": "evaluate a trained run: mIoU, per-class IoU, pixel accuracy (optionally after a dense CRF)",
     "fuse": "fuse local and global annotator probabilities (weighted mean by default) and regularise them",
     "run": "run the whole chain (simulate, local, global, fuse + CRF, retrain, evaluate, report) from a config",
+    "measure": "measure the fusion options or every local annotator on a config's chain (results/<name>/*.json)",
     "reproduce": "train recorded runs again from their spec (or score their checkpoints again) and compare",
     "report": "regenerate results/<name>/report.md, the figures and the README's results blocks from the results files",
     "notebooks": "check that each notebook's two copies agree, or execute the notebooks and store their outputs",
@@ -106,17 +107,26 @@ def confidence(text: str) -> float:
     return value
 
 
+def _under_a_file(text: str) -> None:
+    """An output cannot be made below a regular file (``--out notes.txt/run``)."""
+    above = next((p for p in Path(text).parents if p.exists()), None)
+    if above is not None and not above.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} cannot be made: {above} is a file, not a folder")
+
+
 def out_folder(text: str) -> str:
-    """``type=`` for an output folder: may not exist yet, but must not be an existing file."""
+    """``type=`` for an output folder: may not exist yet, but must not be an existing file (or lie under one)."""
     if Path(text).exists() and not Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text} is an existing file, not a folder")
+    _under_a_file(text)
     return text
 
 
 def out_file(text: str) -> str:
-    """``type=`` for an output file: may not exist yet, but must not be a folder."""
+    """``type=`` for an output file: may not exist yet, but must not be a folder (or lie under a file)."""
     if Path(text).is_dir():
         raise argparse.ArgumentTypeError(f"{text} is a folder; give the path of a file to write")
+    _under_a_file(text)
     return text
 
 
@@ -162,7 +172,9 @@ def _workers(p):
 
 def _download(p):
     p.add_argument("--root", required=True, help="folder to fill (VOC lands in ROOT/VOCdevkit/VOC2012)")
-    p.add_argument("--what", default="all", help="comma-separated sources: voc, sbd, scribblesup, or all")
+    p.add_argument("--what", default="all",
+                   help="comma-separated sources: voc, sbd, scribblesup, or all; 'example' builds the worked example "
+                        "of a data set with its own classes (offline) in ROOT/example-own-data")
     p.add_argument("--base-url", default=None,
                    help="mirror holding the archives under their original file names; "
                         "falls back to $SCRIBBLEGAP_MIRROR, then the official URLs")
@@ -293,6 +305,15 @@ def _run(p):
                    help="no progress bars (for logs)")
 
 
+def _measure(p):
+    p.add_argument("what", choices=["fusion", "local"], help="the fusion modes and weights, or the local annotators")
+    p.add_argument("--config", default="voc12-mini", help="the config whose chain outputs are read")
+    p.add_argument("--seed", type=non_negative_int, default=None, help="fusion: the seed whose B is the global annotator")
+    p.add_argument("--step", type=positive_int, default=1, help="score every STEP-th train image")
+    p.add_argument("--methods", nargs="+", default=None, help="local: these methods only")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars (for logs)")
+
+
 def _reproduce(p):
     p.add_argument("--config", required=True, help="the config whose results/<name>/ records the runs")
     p.add_argument("--runs", nargs="+", required=True, help="run ids, e.g. F_s0 W@0.01_s1")
@@ -318,7 +339,7 @@ def _notebooks(p):
 
 
 ARGUMENTS = {"download": _download, "overview": _overview, "simulate": _simulate, "stats": _stats, "local": _local,
-             "train": _train, "predict": _predict, "evaluate": _evaluate, "fuse": _fuse, "run": _run,
+             "train": _train, "predict": _predict, "evaluate": _evaluate, "fuse": _fuse, "run": _run, "measure": _measure,
              "reproduce": _reproduce, "report": _report, "notebooks": _notebooks}
 
 

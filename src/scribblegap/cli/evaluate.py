@@ -2,8 +2,9 @@ import json
 from pathlib import Path
 
 from scribblegap.annotators.crf import DenseCRF
-from scribblegap.cli.common import open_data
+from scribblegap.cli.common import data_inputs, open_data, run_files
 from scribblegap.core.errors import ConfigError
+from scribblegap.core.folders import check_not_input
 from scribblegap.core.io import write_json
 from scribblegap.core.parallel import default_workers
 from scribblegap.core.provenance import describe
@@ -16,6 +17,9 @@ def main(args):
         raise ConfigError("--record needs --summary PATH")
     model, config = load_model(args.checkpoint)
     data = open_data(args)
+    inputs = {**run_files(args.checkpoint), **data_inputs(data)}
+    check_not_input(args.out, inputs)
+    check_not_input(args.summary, inputs, "--summary")
     scores = evaluate_model(model, data, config.base_size, crf=DenseCRF() if args.crf else None,
                             crf_workers=args.workers or default_workers())
     scores.update({"checkpoint": str(args.checkpoint), "split": args.split, "provenance": describe()})

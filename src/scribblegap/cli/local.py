@@ -1,6 +1,7 @@
 from scribblegap.annotators.local import method_defaults
 from scribblegap.annotators.runner import run_local
-from scribblegap.cli.common import open_data
+from scribblegap.cli.common import data_inputs, open_data, path_input
+from scribblegap.core.folders import check_not_input
 from scribblegap.core.metrics import score_folder
 from scribblegap.core.options import typed_values
 from scribblegap.core.parallel import default_workers, shard
@@ -9,6 +10,7 @@ from scribblegap.scribbles import WeakLabels
 
 def main(args):
     ds = open_data(args)
+    check_not_input(args.out, {**data_inputs(ds), **path_input("weak labels", args.labels)})
     params = typed_values(method_defaults(args.method), args.settings, f"parameter of {args.method}")
     rec = run_local(ds, WeakLabels(args.labels, clip=args.clip), args.method, args.out,
                     workers=args.workers or default_workers(), shard=args.shard, overwrite=args.overwrite, **params)

@@ -1,10 +1,12 @@
-from scribblegap.cli.common import open_data
+from scribblegap.cli.common import data_inputs, open_data
+from scribblegap.core.folders import check_not_input
 from scribblegap.core.parallel import default_workers
 from scribblegap.scribbles.simulate import simulate_dataset
 
 
 def main(args):
     ds = open_data(args)
+    check_not_input(args.out, data_inputs(ds))
     stats = simulate_dataset(ds, args.out, budget=args.budget, seed=args.seed, width=args.width,
                              workers=args.workers or default_workers(), overwrite=args.overwrite, **args.settings)
     b = stats["budget"]

@@ -1,4 +1,5 @@
-from scribblegap.cli.common import open_data
+from scribblegap.cli.common import data_inputs, open_data, path_input
+from scribblegap.core.folders import check_not_input
 from scribblegap.core.io import write_json
 from scribblegap.core.parallel import default_workers
 from scribblegap.scribbles.plots import plot_statistics
@@ -9,6 +10,9 @@ from scribblegap.scribbles.statistics import dataset_statistics
 def main(args):
     ds = open_data(args)
     weak = WeakLabels(args.labels, width=args.width, clip=args.clip)
+    inputs = {**data_inputs(ds), **path_input("weak labels", args.labels)}
+    check_not_input(args.out, inputs)
+    check_not_input(args.figure, inputs, "--figure")
     summary, _ = dataset_statistics(ds, weak, workers=args.workers or default_workers(), desc=f"statistics {ds.split}")
     out = {"source": args.labels, "data": ds.name, "split": ds.split, "classes": list(ds.labels.keep),
            "class_names": list(ds.labels.kept_names), "statistics": summary}

@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageOps
 
 from scribblegap.core.errors import DataError
 
@@ -24,17 +24,26 @@ os.umask(_UMASK)
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike):
-    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds."""
+    """Yield a temporary path beside ``path``; rename it onto ``path`` only if the block succeeds.
+
+    A failed write (a full disk, a read-only folder) leaves no temporary file behind and raises an
+    OSError that names ``path``: a write's own error names no file, or only the temporary one."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = None
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
         yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual permissions
         os.replace(tmp, path)
+    except OSError as exc:
+        temporary = exc.filename is not None and os.path.basename(exc.filename).startswith(f".{path.name}.")
+        if exc.errno is None or (exc.filename is not None and not temporary):
+            raise  # not a failed write (a decoding error), or one that names its own file
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     finally:
-        if os.path.exists(tmp):
+        if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
 
 
@@ -88,27 +97,67 @@ def _decoding(path: Path, what: str):
         raise DataError(path, f"cannot decode {what} ({one_line(exc)})") from None
 
 
+# image modes PIL's own conversion turns into RGB correctly (alpha dropped, CMYK and YCbCr converted)
+_RGB_MODES = {"1", "L", "LA", "P", "PA", "RGB", "RGBA", "RGBX", "CMYK", "YCbCr"}
+# greyscale deeper than 8 bits: PIL's conversion clips it (a 16-bit image reads as white), so it is scaled here
+_WIDE_GREY = {"I;16", "I;16L", "I;16B", "I;16N", "I"}
+_QUARTER_TURNS = {5, 6, 7, 8}  # EXIF orientations that swap the image's width and height
+_ORIENTATION = 0x0112
+
+
+def _check_mode(im: Image.Image, path: Path) -> None:
+    """Refuse the images no reader here turns into RGB faithfully (never a silent constant image)."""
+    if im.mode not in _RGB_MODES | _WIDE_GREY:
+        raise DataError(path, f"image mode {im.mode} is not supported (expected RGB, greyscale, palette, "
+                              "CMYK or 16-bit greyscale)")
+    if im.mode in ("P", "PA") and not im.getpalette():
+        raise DataError(path, "palette image has no colour table")
+
+
+def _as_rgb(im: Image.Image, path: Path) -> np.ndarray:
+    if im.mode in _WIDE_GREY:
+        grey = np.asarray(im)
+        if grey.min() < 0 or grey.max() > 65535:
+            raise DataError(path, f"{im.mode} image has values outside 0-65535, not a 16-bit greyscale image")
+        grey = (grey.astype(np.uint32) >> 8).astype(np.uint8)  # 16 bits to 8: the high byte
+        return np.repeat(grey[..., None], 3, axis=2)
+    if im.mode in ("P", "PA"):
+        colours = len(im.getpalette()) // 3
+        used = int(np.asarray(im.getchannel(0) if im.mode == "PA" else im).max())
+        if used >= colours:
+            raise DataError(path, f"palette image uses colour {used} but its table holds {colours}")
+    return np.array(im.convert("RGB"))
+
+
 def read_image(path: str | os.PathLike) -> np.ndarray:
-    """An RGB image as ``(H, W, 3) uint8``; corrupt, truncated or missing files raise :class:`DataError`."""
+    """An RGB image as ``(H, W, 3) uint8``, turned upright by its EXIF orientation; corrupt, truncated or
+    missing files, and modes that do not convert faithfully, raise :class:`DataError`."""
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "image file is missing")
     with _decoding(path, "image"), Image.open(path) as im:
         im.load()  # decode now, so truncation is caught here and not later in a worker
-        return np.array(im.convert("RGB"))
+        _check_mode(im, path)
+        return _as_rgb(ImageOps.exif_transpose(im), path)
 
 
 def verified_image_shape(path: str | os.PathLike) -> tuple[int, int]:
     """``(H, W)`` of an image after decoding all of it (a JPEG at 1/8 scale, about 1 ms), so that a
-    truncated or corrupt file is a :class:`DataError` here rather than an unnoticed bad output later."""
+    truncated or corrupt file is a :class:`DataError` here rather than an unnoticed bad output later.
+    The shape is that of :func:`read_image`'s array (after the EXIF orientation), and an image that
+    :func:`read_image` refuses is refused here too."""
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "image file is missing")
     with _decoding(path, "image"), Image.open(path) as im:
+        _check_mode(im, path)
         shape = im.size[1], im.size[0]
+        turned = im.getexif().get(_ORIENTATION, 1) in _QUARTER_TURNS
         im.draft(im.mode, (max(1, shape[1] // 8), max(1, shape[0] // 8)))  # JPEG only; others ignore it
         im.load()
-        return shape
+        if im.mode in _WIDE_GREY | {"P", "PA"}:
+            _as_rgb(im, path)  # values it cannot convert are refused here, before any output is made
+        return shape[::-1] if turned else shape
 
 
 def read_label_png(path: str | os.PathLike, shape: tuple[int, int] | None = None,

@@ -114,15 +114,17 @@ def show(fig, name: str, folder=None) -> Path:
 
 
 def dataset_overview(dataset, path, n: int = 8, weak=None, stats_images: int | None = 400) -> Path:
-    """A grid of images over masks (and weak labels when given) plus per-class pixel statistics."""
+    """A grid of images over masks (and weak labels when given) plus per-class pixel statistics, in the data
+    set's own class names and colours."""
     n = min(n, len(dataset))
     rows = 3 if weak is not None else 2
     fig = plt.figure(figsize=(2.0 * n, 2.0 * rows + 2.6), dpi=80)
     grid = fig.add_gridspec(rows + 1, n, height_ratios=[1] * rows + [1.3])
     for i in range(n):
         image, mask = dataset[i] if dataset.transform is None else (dataset.image(i), dataset.mask(i))
-        panels = [image, colorize(mask)] + ([overlay(image, thicken(weak(dataset, i)), 0.9)]
-                                            if weak is not None else [])
+        panels = [image, colorize(mask, dataset.palette)]
+        if weak is not None:
+            panels.append(overlay(image, thicken(weak(dataset, i)), 0.9, dataset.palette))
         for r, panel in enumerate(panels):
             ax = fig.add_subplot(grid[r, i])
             ax.imshow(panel)
@@ -133,7 +135,7 @@ def dataset_overview(dataset, path, n: int = 8, weak=None, stats_images: int | N
     ax = fig.add_subplot(grid[rows, :])
     names = list(stats)
     ax.bar(names, [stats[k]["pixels"] for k in names],
-           color=[PALETTE[c] / 255 for c in dataset.labels.keep], edgecolor="k")
+           color=[dataset.palette[c] / 255 for c in dataset.labels.keep], edgecolor="k")
     for x, k in enumerate(names):
         ax.text(x, stats[k]["pixels"], f"{stats[k]['images']} img", ha="center", va="bottom", fontsize=7)
     ax.set_ylabel("fraction of labelled pixels")

@@ -1,9 +1,11 @@
-"""Open a data set by name or folder: ``default`` (embedded) or a VOC-layout folder (``voc12-mini``)."""
+"""Open a data set by name or folder: ``default`` (embedded), ``example-own-data`` (the worked example of a
+folder with its own classes, :mod:`scribblegap.data.example`) or a VOC-layout folder (``voc12-mini``)."""
 from __future__ import annotations
 
 from scribblegap.core.errors import ConfigError
 from scribblegap.core.options import parse_assignments, with_changes
 from scribblegap.core.settings import resolve_data
+from scribblegap.data.example import EXAMPLE, example_folder
 from scribblegap.data.synthetic import SCENE_VARIANTS, SceneConfig, SyntheticScenes
 from scribblegap.data.voc import VOCSegmentation
 
@@ -22,7 +24,7 @@ def load_dataset(data, split: str = "train", classes=None, scene_config: SceneCo
             scene_config = scene_config_from_spec(str(data).split(":", 1)[1], scene_config)
         ds = SyntheticScenes(split, scene_config, classes=classes)
     else:
-        root = resolve_data(data)
+        root = example_folder() if str(data) == EXAMPLE else resolve_data(data)
         if classes is None and root.name == "voc12-mini":
             classes = "voc12-mini"
         ds = VOCSegmentation(root, split, classes=classes)

@@ -5,7 +5,7 @@ teach something scribbles do not: a stroke through an object's interior says not
 object ends, and objects carry short parts (spikes, legs, teeth) that such a stroke rarely touches;
 free strokes lie in the background, objects occlude each other and vary in size. With the default knobs
 that gap is made of extents and boundaries a per-image colour model and a CRF can recover, as on VOC
-(``scripts/tune_scenes.py`` measured them, candidate ``wide``); the ``hard`` variant hides it in thin
+(the scene search recorded in ``results/scene_tuning.json`` measured them, candidate ``wide``); the ``hard`` variant hides it in thin
 parts of another hue and body-coloured shadows. The knobs are the fields of :class:`SceneConfig`;
 notebook 06 shows what they do to the gap F-B.
 """

@@ -22,7 +22,7 @@ from typing import Callable
 import torch
 
 from scribblegap.core.errors import ConfigError, ScribblegapError
-from scribblegap.core.folders import claimed, differences
+from scribblegap.core.folders import claimed_folder, differences
 from scribblegap.core.io import write_json
 from scribblegap.core.layout import RECORD
 from scribblegap.core.parallel import default_workers, die_with_parent
@@ -107,7 +107,9 @@ def run_training(spec: RunSpec, resume: bool = True, progress: bool = True, over
     if distributed()[0] != 0:
         return _train(spec, resume, progress)
 
-    with claimed(spec.out, comparable(spec.to_dict()), "a training run", overwrite, normalise=comparable):
+    # claimed_folder: a run refused or failing before its first file leaves no folder or manifest behind
+    with claimed_folder(spec.out, comparable(spec.to_dict()), "a training run", overwrite, normalise=comparable,
+                        writer="train"):
         for stale in Path(spec.out).glob(".*.tmp"):  # left by a killed writer; the lock says none is running
             stale.unlink()
         return _train(spec, resume, progress)

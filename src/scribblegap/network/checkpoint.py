@@ -42,12 +42,36 @@ def _py_state_to_list(state):
     return [v, list(inner), gauss]
 
 
+class _KeptWriteError:
+    """A file for ``torch.save`` that keeps the OSError of a failed write (a full disk): torch reports it
+    as a RuntimeError about stream positions, which names neither the file nor the cause."""
+
+    def __init__(self, handle):
+        self.handle, self.error = handle, None
+
+    def write(self, data):
+        try:
+            return self.handle.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self):
+        self.handle.flush()
+
+
 def save_checkpoint(path, *, model, optimizer, scheduler, step: int, config: dict, extra: dict | None = None):
     state = {"model": _unwrap(model).state_dict(), "optimizer": optimizer.state_dict(),
              "scheduler": scheduler.state_dict(), "step": step, "config": config, "rng": rng_state(),
              "extra": extra or {}}
-    with atomic_path(path) as tmp:
-        torch.save(state, tmp)
+    with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+        stream = _KeptWriteError(handle)
+        try:
+            torch.save(state, stream)
+        except RuntimeError:
+            if stream.error is None:
+                raise
+            raise stream.error from None  # atomic_path names the checkpoint and removes the partial file
 
 
 def load_checkpoint(path) -> dict:

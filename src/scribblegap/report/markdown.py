@@ -57,12 +57,13 @@ def section(results_dir: Path, figures_dir: Path, title: str) -> str:
     if not summary:
         return f"### {title}\n\nNo results yet (`{results_dir}/summary.json` is missing).\n"
     config = load_summary(results_dir / "config.json")
-    parts = [f"### {title}\n", tables.gap_table(summary), tables.gap_along_training(summary),
+    parts = [f"### {title}\n", tables.gap_table(summary), tables.class_iou_table(summary),
+             tables.gap_along_training(summary),
              tables.pseudo_label_table(summary), tables.fusion_table(results_dir / "fusion_variants.json"),
              tables.budget_table(summary, config), tables.points_table(summary),
              tables.pseudo_label_table(summary, "points_pseudo_labels", "Pseudo-labels from human clicks"),
              tables.boundary_table(results_dir / "boundary.json"),
-             tables.preset_search_table(results_dir / "preset_search.json")]
+             tables.preset_search_table(results_dir / "preset_search.json"), tables.claims_table(summary)]
     parts += [f"![{caption}](figures/{path.name})\n" for path, caption in figures(results_dir, figures_dir)]
     return "\n".join(p for p in parts if p)
 
@@ -112,7 +113,7 @@ def benchmarks_section(results_root="results") -> str:
         rows = " · ".join(f"{name} {m['miou_scribbles']:.1f}% / {m.get('miou_points', float('nan')):.1f}% "
                           f"({m['sec_per_image']:.3f} s)" for name, m in d["methods"].items())
         sp = d["store_projection"]
-        lines.append(f"- **Local annotators** (`python scripts/measure_local_annotators.py`, VOC12-mini train, "
+        lines.append(f"- **Local annotators** (`scribblegap measure local`, VOC12-mini train, "
                      f"pseudo-label mIoU from simulated scribbles / from human clicks, seconds per image on one "
                      f"core): {rows}. Probability store: {sp['bytes_per_image'] / 1024:.0f} KiB per image for "
                      f"{sp['method']}, {sp['projected_gb']:.2f} GB projected for VOC train_aug "

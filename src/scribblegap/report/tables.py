@@ -7,8 +7,8 @@ from pathlib import Path
 
 from scribblegap.experiment.results import recorded_curve
 from scribblegap.report.claims import (budget_f_std, budget_paired, budget_rows, budget_verdict,
-                                       clicks_gap_closed, CLOSE_WITHIN, gap_analysis, leaves_gap, MIN_SIGMAS,
-                                       paired_difference, paired_text)
+                                       clicks_gap_closed, CLOSE_WITHIN, gap_analysis, judge, leaves_gap,
+                                       MIN_SIGMAS, paired_difference, paired_text)
 
 LABELS = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
           "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
@@ -66,6 +66,33 @@ def gap_table(summary: dict, title: str = "F, B, W and R on val") -> str:
         if options:
             lines.append(f"- the retraining options against W ({name}): " + "; ".join(options) + ".")
     return "\n".join(lines) + "\n"
+
+
+def class_iou_table(summary: dict, keys=("F", "B", "W", "R")) -> str:
+    """Val IoU of every class, under the data set's own class names, for F, B, W and R (mean over seeds;
+    a class a run never saw nor predicted has no IoU there)."""
+    keys = [k for k in keys if summary.get(k, {}).get("runs")]
+    values = {k: {} for k in keys}
+    for key in keys:
+        for run in summary[key]["runs"]:
+            for name, iou in (run.get("iou") or {}).items():
+                values[key].setdefault(name, []).extend([] if iou is None else [iou])
+    names = list(dict.fromkeys(name for key in keys for name in values[key]))
+    if not names:
+        return ""
+    mean = lambda v: sum(v) / len(v) if v else None  # noqa: E731
+    rows = [[name] + [pct(mean(values[k].get(name, []))) for k in keys] for name in names]
+    return "\n".join(["#### Per-class IoU on val (mean over seeds)", ""]
+                     + _table(["class"] + [f"{k} %" for k in keys], rows)) + "\n"
+
+
+def claims_table(summary: dict) -> str:
+    """The paper's claims against this results folder's runs (:func:`~scribblegap.report.claims.judge`)."""
+    if not any(k in summary for k in ("F", "B", "W")):
+        return ""
+    rows = [[claim, seen, f"**{verdict}**"] for claim, seen, verdict in judge(summary)]
+    return "\n".join(["#### The paper's claims against these runs", ""]
+                     + _table(["claim of the paper", "what the runs here show", "verdict"], rows)) + "\n"
 
 
 def _curves(summary: dict, key: str) -> list[dict]:

@@ -1,6 +1,10 @@
 """A budgeted scribble simulator: human-like strokes drawn from a dense mask.
 
-How a stroke is made, for each region (a connected component of one class, background included):
+How a stroke is made, for each region (a connected component of one class, background included). No class
+is privileged: the background, where the data set has one, is drawn like any other class, so a data set
+without one (``background: none`` in its ``classes.txt``: every pixel some named class) is simulated the same
+way; only the statistics' split into background and objects changes (all regions are objects then). The
+one region treated apart is void (255): it never gets a stroke.
 
 1. *Core.* Pixels far enough from the region's boundary that a stroke of the chosen width centred
    there stays inside, plus a margin (a fraction of the region's free inradius): strokes keep away
@@ -618,7 +622,7 @@ def simulate_dataset(ds, out_dir, budget: float = DEFAULT_BUDGET, seed: int = 0,
         raise ConfigError("no images to simulate")
     out_dir = Path(out_dir)
     params = simulation_parameters(ds, budget, seed, width, opts)
-    with claimed_folder(out_dir, params, "scribbles", overwrite):
+    with claimed_folder(out_dir, params, "scribbles", overwrite, writer="simulate"):
         _check_legacy_record(out_dir, params)
         return _simulate_all(ds, out_dir, budget, seed, width, opts, workers, progress, params)
 

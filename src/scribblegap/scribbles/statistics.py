@@ -1,7 +1,8 @@
 """Statistics of a weak annotation (scribbles, clicks, simulated strokes) measured against the dense mask.
 
 The unit of everything here is a *region*: a connected component (8-connected) of one class in a label
-map. In the dense mask a region is an "object" (background pieces are regions too); in the weak map a
+map. In the dense mask a region is an "object" (background pieces are regions too, counted apart as the
+group "background"; a data set without a background class has objects only); in the weak map a
 region is a "scribble" (two strokes of one class that cross count as one, as they would in any
 rasterised scribble PNG). Per image, :func:`image_record` returns mergeable counts and histograms;
 :func:`merge_records` adds them up and :func:`summarize` turns the total into a JSON-ready dict.
@@ -115,8 +116,9 @@ def region_distances(ids: np.ndarray, metric: str = "euclidean") -> tuple[np.nda
 
 
 def background_id(labels) -> int | None:
-    """The class id named ``background`` (0 in VOC and in the embedded scenes), if any."""
-    return labels.names.index("background") if "background" in labels.names else None
+    """The data set's background class (0 in VOC and in the embedded scenes; a ``classes.txt`` may name
+    another or none). Its regions form the group "background"; without one every region is an object."""
+    return labels.background
 
 
 def size_bucket(fraction) -> np.ndarray:
@@ -354,6 +356,8 @@ def summarize(total: dict, labels) -> dict:
                               "hist": total["fraction_hist"].tolist(),
                               "hist_edges": FRACTION_EDGES.tolist()},
         "per_class": per_class,
+        # whose regions form the group "background" (None: every region is an object)
+        "background_class": None if labels.background is None else labels.names[labels.background],
         "scribbles": {
             "total": int(scribbles), "per_image_mean": _ratio(scribbles, n),
             "per_image_hist": total["scribbles_hist"].tolist(),
