@@ -15,31 +15,22 @@
 # %% [markdown]
 # # 01 · What human weak labels look like
 #
-# **The question.** Weakly supervised segmentation starts from a few labelled pixels per image. Before
-# simulating such labels (notebook 02) we ask what real ones look like, measured against the dense
-# masks: how many pixels they label, *where* inside an object people put them, which objects they miss,
-# and how often they contradict the mask.
+# **The question.** Weakly supervised segmentation starts from a few labelled pixels $\Lambda$ per image.
+# Before simulating such labels (notebook 02), what do real ones look like against the dense masks: how
+# many pixels do they label, *where* inside an object do people put them, which objects do they miss, and
+# how often do they contradict the mask?
 #
-# Where it sits: data → **scribbles** → annotators (local, global) → fusion + CRF → training →
-# evaluation → report. This notebook measures the weak labels; the next one draws them.
-#
-# **The annotation we have.** VOC12-mini ships `points.json` with real human weak labels: object clicks
-# from *What's the Point* (Bearman et al. 2016) and a few background points per image taken from the human
-# ScribbleSup scribbles. The ScribbleSup scribbles themselves are not on these machines; the last
-# section measures them when you have them (the same code reads a folder of scribble PNGs or ScribbleSup
-# XML files). The measurements live in `scribblegap.scribbles.statistics`; the command line does the same:
+# Where it sits: data → **scribbles** → annotators → fusion + CRF → training → evaluation → report.
+# Notation: the table of notebook 00. VOC12-mini ships `points.json` with real human weak labels: object
+# clicks from *What's the Point* (Bearman et al. 2016) and a few background points per image from the human
+# ScribbleSup scribbles. The measurements live in `scribblegap.scribbles.statistics`; on the command line:
 # `python -m scribblegap stats --data voc12-mini --split train --labels points --clip --out stats.json`.
 
 # %%
-import os
-import tempfile
-
-SMOKE = "CI" in os.environ  # CI runs every notebook small; unset CI for the full data
-if SMOKE:  # figures of a CI run go to a temporary folder, never over the recorded ones in figures/
-    os.environ["SCRIBBLEGAP_FIGURES"] = tempfile.mkdtemp(prefix="scribblegap_figures_")
-N_IMAGES = 30 if SMOKE else None  # images per split (None: all of them)
+from scribblegap.report.course import setup; SMOKE = setup()
 
 import json
+import os
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -54,21 +45,38 @@ from scribblegap.core.settings import REPO_ROOT, voc12_mini_dir
 from scribblegap.data.plots import colorize, legend_handles, overlay, show, thicken
 
 RECORDED = REPO_ROOT / "results" / "voc12-mini" / "simulator.json"  # scripts/bench_simulator.py, all images
+N_IMAGES = 30 if SMOKE else None  # images per split (None: all of them)
+SMOKE_NOTE = f"CI mode ({N_IMAGES} images per split) - not a result" if SMOKE else ""
 data = voc12_mini_dir()
 train = load_dataset(data, "train", limit=N_IMAGES)
 val = load_dataset(data, "val", limit=N_IMAGES)
 labels = train.labels
-SMOKE_NOTE = f"smoke run (CI: {N_IMAGES} images per split) - not a result" if SMOKE else ""
-print(train, val, sep="\n")
+weak = WeakLabels("points", clip=True)
+
+fig, axes = plt.subplots(2, 4, figsize=(9.4, 4.1), dpi=80)
+for i, key in enumerate(train.ids[:4]):
+    axes[0, i].imshow(overlay(train.image(key), thicken(weak(train, key), 4), 0.9))
+    axes[0, i].set_title(key, fontsize=8)
+    axes[1, i].imshow(colorize(train.mask(key)))
+for ax in axes.ravel():
+    ax.set_axis_off()
+fig.legend(handles=legend_handles(labels), loc="lower center", ncol=labels.num_classes, fontsize=7,
+           frameon=False)
+fig.suptitle("human clicks (grown to discs so they show) over the images; the masks below (grey: ignored)",
+             fontsize=9)
+fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+show(fig, "01_clicks_examples")
+
+# %% [markdown]
+# A click or two per object, somewhere inside it, and a few background points: compare where the clicks
+# sit with the masks below. The rest of the notebook turns that look into numbers.
 
 # %% [markdown]
 # ## The clicks in `points.json`
 #
-# Every entry is a point $(x, y)$ with a VOC class id. Object clicks carry a `rank` (the *What's the
-# Point* annotators clicked once per class they saw, not once per object instance); background points
-# have none. The benchmark keeps seven classes: points of the other classes become unlabelled. A few
-# points lie on or just past the far image border; `clip=True` (`--clip` on the command line) moves them
-# onto the border instead of failing.
+# Every entry is a point $(x, y)$ with a VOC class id. Object clicks carry a `rank` (one click per class
+# seen, not per instance); background points have none. Points of classes outside the seven become
+# unlabelled; `clip=True` moves the few points just past the image border onto it.
 
 # %%
 points = read_points(data / "points.json")
@@ -88,50 +96,26 @@ for ds in (train, val):
 if SMOKE:
     print(SMOKE_NOTE)
 
-weak = WeakLabels("points", clip=True)
-fig, axes = plt.subplots(2, 4, figsize=(9.4, 4.1), dpi=80)
-for i, key in enumerate(train.ids[:4]):
-    image, mask = train.image(key), train.mask(key)
-    axes[0, i].imshow(overlay(image, thicken(weak(train, key), 4), 0.9))
-    axes[0, i].set_title(key, fontsize=8)
-    axes[1, i].imshow(colorize(mask))
-for ax in axes.ravel():
-    ax.set_axis_off()
-fig.legend(handles=legend_handles(labels), loc="lower center", ncol=labels.num_classes, fontsize=7,
-           frameon=False)
-fig.suptitle("human clicks (grown to discs so they show) over the images; the masks below (grey: ignored)",
-             fontsize=9)
-fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-show(fig, "01_clicks_examples")
-
 # %% [markdown]
 # ## Measuring a label against the mask
 #
 # A *region* $R$ is a connected component (8-connected) of one class in the mask; background pieces are
-# regions too, and void pixels (255) belong to none. A pixel of $R$ is on its *boundary* $\partial R$ when
-# one of its 8 neighbours lies outside $R$ (another region, void, or past the image frame). For a pixel
-# $p \in R$,
+# regions too, void pixels belong to none. A pixel of $R$ is on its *boundary* $\partial R$ when one of its
+# 8 neighbours lies outside $R$ (another region, void, or past the image frame). For a pixel $i \in R$,
 #
-# $$d(p) = 1 + \min_{q \in \partial R} \lVert p - q \rVert_2, \qquad
-#   r(R) = \max_{p \in R} d(p), \qquad \nu(p) = \frac{d(p)}{r(R)} \in (0, 1],$$
+# $$d(i) = 1 + \min_{j \in \partial R} \lVert i - j \rVert_2, \qquad
+#   d_{\max}(R) = \max_{i \in R} d(i), \qquad \nu(i) = \frac{d(i)}{d_{\max}(R)} \in (0, 1]:$$
 #
-# where $d(p)$ is the distance to the boundary in pixels (1 on the outermost pixels), $r(R)$ the region's
-# *inradius* (its deepest point) and $\nu(p)$ the **normalised boundary distance**: near 0 at the edge, 1
-# at the deepest point, whatever the object's size. A click on an object's medial axis has $\nu$ close
-# to 1; a label along an outline has $\nu$ close to 0.
+# $d(i)$ is the distance to the boundary in pixels, $d_{\max}(R)$ the region's inradius and $\nu(i)$ the
+# **normalised boundary distance**, near 0 at the edge and 1 at the deepest point whatever the object's
+# size. Per class $c$, over its regions $\mathcal{R}_c$ and the labelled pixels $\Lambda$,
 #
-# Two more quantities per class $c$, over the regions $\mathcal{R}_c$ of that class and the labelled
-# pixels $\Lambda$ (with $y(p)$ the label given to $p$ and $m(p)$ the mask's class):
-#
-# $$\text{coverage}_c = \frac{\lvert\{R \in \mathcal{R}_c : \exists p \in R \cap \Lambda,\ y(p) = c\}\rvert}
+# $$\text{coverage}_c = \frac{\lvert\{R \in \mathcal{R}_c : \exists i \in R \cap \Lambda,\ y_i = c\}\rvert}
 #   {\lvert \mathcal{R}_c \rvert}, \qquad
-#   \text{disagreement} = \frac{\lvert\{p \in \Lambda : y(p) \neq m(p)\}\rvert}{\lvert \Lambda \rvert},$$
+#   \text{disagreement} = \frac{\lvert\{i \in \Lambda : y_i \neq m_i\}\rvert}{\lvert \Lambda \rvert}:$$
 #
-# the share of the objects that get at least one correct label, and the share of labelled pixels that
-# contradict the mask (another class, or void).
-#
-# The definitions in a few lines of numpy and scipy, checked against the package's `find_regions` and
-# `image_record` on one image:
+# the share of objects with at least one correct label, and of labelled pixels that contradict the mask.
+# The definitions in numpy and scipy, checked against the package's `find_regions` and `image_record`:
 
 # %%
 def regions_by_hand(mask):
@@ -145,7 +129,7 @@ def regions_by_hand(mask):
 
 
 def boundary_distance(ids, n):
-    """d(p) on every region pixel (0 on void), the inradius r(R) of regions 1..n, and nu(p)."""
+    """d(i) on every region pixel (0 on void), the inradius d_max(R) of regions 1..n, and nu(i)."""
     pad = np.pad(ids, 1, constant_values=-1)  # the image frame counts as boundary
     lo = ndimage.minimum_filter(pad, size=3)[1:-1, 1:-1]
     hi = ndimage.maximum_filter(pad, size=3)[1:-1, 1:-1]
@@ -194,12 +178,12 @@ axes[0].imshow(colorize(mask))
 axes[0].set_title(f"{key}: {n} regions", fontsize=9)
 im = axes[1].imshow(np.where(ids > 0, d, np.nan), cmap="viridis")
 fig.colorbar(im, ax=axes[1], fraction=0.035)
-axes[1].set_title("d(p): distance to the region's boundary (px)", fontsize=9)
+axes[1].set_title("d(i): distance to the region's boundary (px)", fontsize=9)
 im = axes[2].imshow(nu, cmap="viridis", vmin=0, vmax=1)
 fig.colorbar(im, ax=axes[2], fraction=0.035)
 rr, cc = np.nonzero(labelled)
 axes[2].scatter(cc, rr, s=40, c="red", edgecolors="white")
-axes[2].set_title("nu(p) = d(p) / r(R), with the clicks", fontsize=9)
+axes[2].set_title("nu(i) = d(i) / d_max(R), with the clicks", fontsize=9)
 for ax in axes:
     ax.set_axis_off()
 show(fig, "01_distance_definition")
@@ -207,9 +191,8 @@ show(fig, "01_distance_definition")
 # %% [markdown]
 # ## All statistics of the human clicks
 #
-# `dataset_statistics` measures every image (one record of counts and histograms each) and sums them.
-# With `samples` it also keeps the normalised distances $\nu$ of the labelled pixels (for a click: its
-# pixel), separately for background and objects, for the comparisons further down.
+# `dataset_statistics` measures every image and sums the records; with `samples` it also keeps the
+# normalised distances $\nu$ of the labelled pixels, background and objects apart.
 
 # %%
 human, samples = {}, {}
@@ -226,20 +209,34 @@ for split, s in human.items():
           f"{sc['per_image_mean']:.2f} clicks per image, objects > 1% of the image touched "
           f"{large['objects']:.3f} (background regions {large['background']:.3f}), labelled pixels "
           f"on another class {dis['pixels_on_other_class']}, on void {dis['pixels_on_void']}")
+
+
+def readable(fig, short=4):
+    """plot_statistics' ten panels made legible at notebook width: wrapped titles, class names cut to
+    ``short`` letters and turned, small fonts, the layout recomputed."""
+    import textwrap
+
+    fig.set_size_inches(20, 9)
+    fig.set_dpi(55)
+    for ax in fig.axes:
+        ax.set_title("\n".join(textwrap.wrap(ax.get_title(), 34)), fontsize=10)
+        ax.tick_params(labelsize=8)
+        ax.xaxis.label.set_size(9)
+        ax.yaxis.label.set_size(9)
+    names = fig.axes[1].get_xticklabels()  # the per-class panel
+    fig.axes[1].set_xticks(fig.axes[1].get_xticks(), [t.get_text()[:short] for t in names], rotation=45,
+                           ha="right")
+    fig.tight_layout(h_pad=2.5, w_pad=1.5)
+    return fig
+
+
 fig = plot_statistics(human["train"], title="human clicks, VOC12-mini train" + (f" ({SMOKE_NOTE})" if SMOKE else ""))
-fig.set_size_inches(16, 6)
-fig.set_dpi(65)
-fig.tight_layout()
-show(fig, "01_human_clicks_statistics")
+show(readable(fig), "01_human_clicks_statistics")
 
 # %% [markdown]
-# Clicks are single pixels, so the width panel shows 1 px and the length panel is degenerate; both
-# become informative for scribbles (notebook 02). The object panels say which objects get clicked:
-# compare the share of objects touched across the size buckets.
-#
-# The same measurements on every image of VOC12-mini, recorded by `scripts/bench_simulator.py` in
-# `results/voc12-mini/simulator.json` (which compares the human labels with the simulator of
-# notebook 02):
+# Clicks are single pixels, so the width and length panels are degenerate (they matter for scribbles,
+# notebook 02). Compare the share of objects touched across the size buckets. The same measurements on
+# every image, recorded by `scripts/bench_simulator.py` in `results/voc12-mini/simulator.json`:
 
 # %%
 if not RECORDED.is_file():
@@ -264,11 +261,10 @@ else:
 # %% [markdown]
 # ## Where people put their labels: objects vs background
 #
-# Object clicks are deliberate single clicks "on the object"; the background points are samples of real
-# ScribbleSup scribbles. Their normalised distances $\nu$, per split: train and val are independent
-# samples of the same annotators, so their distributions should agree. The two-sample Kolmogorov-Smirnov
-# statistic (the largest gap between the two cumulative distributions; scipy's `ks_2samp`) measures how
-# far apart they are.
+# Object clicks are deliberate clicks "on the object"; background points are samples of real scribbles.
+# Train and val are independent samples of the same annotators, so their distributions of $\nu$ should
+# agree; the two-sample Kolmogorov-Smirnov statistic (the largest gap between the two cumulative
+# distributions) measures how far apart they are.
 
 # %%
 tests = {}
@@ -286,13 +282,12 @@ show(fig, "01_click_distances")
 
 # %% [markdown]
 # Compare the background and object panels: where the medians differ, the two kinds of label sit at
-# different depths (the recorded medians and quartiles of the full data set are in the table above).
+# different depths (the medians of the full data set are in the table above).
 #
 # ## Coverage per class
 #
-# Which share of the objects of each class gets at least one correct label ($\text{coverage}_c$), the
-# same for objects larger than 1% of the image, and which share of the images containing the class label
-# it at all.
+# $\text{coverage}_c$, the same for objects larger than 1% of the image, and the share of the images
+# containing the class that label it at all.
 
 # %%
 fig = plot_coverage_comparison({f"human {s}": v for s, v in human.items()},
@@ -313,14 +308,13 @@ if recorded is not None:
     display(Markdown("\n".join(rows)))
 
 # %% [markdown]
-# Read the two first columns together: one click per class and image cannot touch every instance of a
-# class that appears several times in an image, and small instances are the ones left out. The last
-# column says how often a class present in an image is named by its labels at all.
+# Read the first two columns together: one click per class and image cannot touch every instance of a
+# class that appears several times, and the small instances are the ones left out.
 #
 # ## Clicks that disagree with the mask
 #
-# A click can land on void (the masks' uncertain band, or a class outside the benchmark) or on another
-# class. Real annotators make such clicks; the simulator of notebook 02 makes none by construction.
+# A click can land on void (the uncertain band, a class outside the benchmark) or on another class. Real
+# annotators make such clicks; the simulator of notebook 02 makes none by construction.
 
 # %%
 bad = []
@@ -345,9 +339,8 @@ if bad:
 # %% [markdown]
 # ## ScribbleSup scribbles, when you have them
 #
-# Point `SCRIBBLESUP_DIR` at a folder of ScribbleSup files, either rasterised scribble PNGs
-# (`pascal_2012_scribble/<id>.png`) or the XML files (`<id>.xml`, drawn 3 px wide), and the same
-# statistics run on them. From the command line:
+# Point `SCRIBBLESUP_DIR` at a folder of ScribbleSup files (scribble PNGs or the XML files, drawn 3 px
+# wide) and the same statistics run on them. From the command line:
 #
 #     python -m scribblegap stats --data voc12-mini --split train --labels /path/to/pascal_2012_scribble --out stats.json --figure stats.png
 
@@ -356,32 +349,44 @@ scribblesup = os.environ.get("SCRIBBLESUP_DIR")
 if scribblesup:
     sup, _ = dataset_statistics(train, WeakLabels(scribblesup, clip=True), progress=False)
     print(f"ScribbleSup: labelled {100 * sup['labelled_fraction']['mean_per_image']:.2f}% of the pixels")
-    fig = plot_statistics(sup, title="ScribbleSup scribbles, VOC12-mini train")
-    fig.set_size_inches(16, 6)
-    fig.set_dpi(65)
-    fig.tight_layout()
-    show(fig, "01_scribblesup_statistics")
+    show(readable(plot_statistics(sup, title="ScribbleSup scribbles, VOC12-mini train")), "01_scribblesup_statistics")
 else:
     print("SCRIBBLESUP_DIR is not set: the ScribbleSup scribbles are not available on this machine.")
 
 # %% [markdown]
 # ## Summary
 #
-# * A weak label is measured against the mask region by region: the normalised boundary distance
-#   $\nu(p) = d(p)/r(R)$ says how deep inside its object a label lies (0 at the edge, 1 at the deepest
-#   point), coverage says which objects get a correct label, disagreement which labels contradict the mask.
-# * Written out in a dozen lines above, the definitions agree with `find_regions` and `image_record`;
+# * A weak label is measured against the mask region by region: $\nu(i) = d(i)/d_{\max}(R)$ says how deep
+#   inside its object a label lies, coverage which objects get a correct label, disagreement which labels
+#   contradict the mask.
+# * Written out in a dozen lines, the definitions agree with `find_regions` and `image_record`;
 #   `dataset_statistics(dataset, weak_labels)` measures any weak annotation with them.
-# * The recorded tables give the human clicks' labelled share, depth (median and quartiles of $\nu$ for
-#   background and objects), coverage per class and disagreement, on all of VOC12-mini.
-# * Notebook 02 draws scribbles at a chosen budget and compares them with these numbers.
+# * The recorded tables give the clicks' labelled share, depth, coverage and disagreement on all of
+#   VOC12-mini; notebook 02 compares simulated scribbles with them.
 #
 # ## Exercises
 #
-# 1. Compute the statistics of the clicks drawn as discs (`WeakLabels("points", point_radius=5,
-#    clip=True)`). Which statistics change, and which must not?
+# 1. Measure the clicks drawn as discs, `WeakLabels("points", point_radius=5, clip=True)`. Which
+#    statistics change, and which must not?
+#
+# <details><summary>Hint</summary>Run <code>dataset_statistics(train, WeakLabels("points", point_radius=5,
+# clip=True), progress=False)</code> and compare its summary with <code>human["train"]</code>.</details>
+# <details><summary>Solution</summary>The labelled share, the width and the disagreement grow (a disc
+# near an edge spills onto the neighbour or void); the number of clicks per image and the objects touched
+# barely move, since every disc is centred on the same click.</details>
+#
 # 2. Split the object-click distances $\nu$ by class. Do people click deeper into cats than into persons?
-# 3. The image frame counts as boundary here. Change `boundary_distance` to ignore it (pad with the
-#    region's own id, e.g. `np.pad(ids, 1, mode="edge")`) and see how the background distances move.
-# 4. If you have the ScribbleSup scribbles, compare their labelled share and width with the 3% at 3 px
-#    the paper quotes for them.
+#
+# <details><summary>Hint</summary>For each click, the mask's class at the click is
+# <code>train.mask(key)[y, x]</code>; collect <code>nu</code> per class with
+# <code>boundary_distance(*regions_by_hand(mask))</code>.</details>
+# <details><summary>Solution</summary>Build a dict class → list of $\nu$ over the train images and
+# compare the medians. Thin, articulated classes (persons) leave less depth to click into than compact
+# ones: that is the difference to look for.</details>
+#
+# 3. The image frame counts as boundary here. Pad with the region's own id (`np.pad(ids, 1, mode="edge")`)
+#    in `boundary_distance`: how do the background distances move?
+#
+# <details><summary>Hint</summary>Background regions touch the frame far more often than objects.</details>
+# <details><summary>Solution</summary>The background pixels near the frame get larger $d(i)$, so
+# $d_{\max}$ grows and most background $\nu$ shrink; object distances barely change.</details>

@@ -16,27 +16,17 @@
 # # 02 · Simulating scribbles at a budget
 #
 # **The question.** How do we draw human-like scribbles from a dense mask so that they label a chosen
-# share of the pixels, the *budget*? The paper studies how the gap between weak and full supervision
-# depends on the amount of annotation, with scribbles simulated from the masks "respecting scribble human
-# annotation statistics", up to about 3% of the pixels. Every later stage trains on such scribbles, and
-# notebook 07 sweeps the budget.
+# share $\beta$ of the pixels, the *budget*? The paper simulates scribbles "respecting scribble human
+# annotation statistics", up to about 3% of the pixels; every later stage trains on such scribbles, and
+# notebook 07 sweeps $\beta$.
 #
-# Where it sits: data → **scribbles** → annotators (local, global) → fusion + CRF → training →
-# evaluation → report. Notebook 01 measured the human labels; this one draws strokes and compares them
-# with those measurements.
-#
-# The package's simulator is `scribblegap.scribbles.simulate_scribbles(mask, labels, budget)`; the
-# command line writes a folder of scribble PNGs and their statistics:
+# Where it sits: data → **scribbles** → annotators → fusion + CRF → training → evaluation → report.
+# Notation: the table of notebook 00. The simulator is
+# `scribblegap.scribbles.simulate_scribbles(mask, labels, budget)`; on the command line:
 # `python -m scribblegap simulate --data voc12-mini --split train --budget 0.03 --seed 0 --out DIR`.
 
 # %%
-import os
-import tempfile
-
-SMOKE = "CI" in os.environ  # CI runs every notebook small; unset CI for the full data
-if SMOKE:  # figures of a CI run go to a temporary folder, never over the recorded ones in figures/
-    os.environ["SCRIBBLEGAP_FIGURES"] = tempfile.mkdtemp(prefix="scribblegap_figures_")
-N_IMAGES = 30 if SMOKE else None  # images per split (None: all of them)
+from scribblegap.report.course import setup; SMOKE = setup()
 
 import json
 
@@ -60,7 +50,8 @@ from scribblegap.data.plots import colorize, show
 
 RECORDED = REPO_ROOT / "results" / "voc12-mini" / "simulator.json"  # scripts/bench_simulator.py
 BUDGETS = [0.005, 0.01, 0.03, 0.1]
-SMOKE_NOTE = "smoke run (CI: a handful of images) - not a result" if SMOKE else ""
+N_IMAGES = 30 if SMOKE else None  # images per split (None: all of them)
+SMOKE_NOTE = "CI mode (a handful of images) - not a result" if SMOKE else ""
 
 
 def strokes_on(image, mask, weak):
@@ -78,46 +69,54 @@ val = load_dataset(data, "val", limit=N_IMAGES)
 labels = train.labels
 print(train, val, sep="\n")
 
+# %%
+keys = [train.ids[i] for i in (0, 4)]
+fig, axes = plt.subplots(len(keys), len(BUDGETS), figsize=(2.1 * len(BUDGETS), 2.05 * len(keys)), dpi=75)
+for row, k in zip(axes, keys):
+    im, m = train.image(k), train.mask(k)
+    for ax, budget in zip(row, BUDGETS):
+        s = simulate_image(m, labels, budget, key=k)
+        ax.imshow(strokes_on(im, m, s.labels))
+        ax.set_title(f"{k}, {100 * budget:g}%: got {100 * (s.labels != 255).mean():.2f}%\n"
+                     f"{s.info['strokes']} strokes, pen {s.info['width']:.1f} px", fontsize=7)
+        ax.set_axis_off()
+fig.tight_layout()
+show(fig, "02_budgets")
+
 # %% [markdown]
+# The same two images at four budgets. More budget first lengthens the strokes (the low-budget strokes lie
+# inside the high-budget ones), then adds strokes, and above the default budget widens the pen. The titles
+# give the share each image actually got: the rest of the notebook explains how the simulator hits it.
+#
 # ## The budget equation
 #
-# An image of $H \times W$ pixels at budget $\beta$ (a fraction of the pixels; the default $\beta_0 = 3\%$
-# at a pen of $w_0 = 3$ px follows the published ScribbleSup figure) should get
+# An image of $N$ pixels at budget $\beta$ should get $\beta N$ labelled pixels (the default
+# $\beta_0 = 3\%$ at a pen of $w_0 = 3$ px follows the published ScribbleSup figure). Each *region* $R$
+# of the mask (a connected component of one class, background included; $n_R$ pixels) offers candidate
+# strokes $k = 1, 2, \dots$ of full length $L_{R,k}$ (its medial axis first, then branches and contours).
+# One number $e$, the *effort*, sets how much of them is drawn:
 #
-# $$N = \beta\, H W$$
+# $$\ell_{R,k}(e) = \operatorname{clip}\Big(e\, n_R^{\gamma} - \sum_{j<k} L_{R,j},\ 0,\ L_{R,k}\Big),
+#   \qquad \hat N(e) = w \sum_{R,k} \ell_{R,k}(e) + w^2\, \#\{\text{strokes drawn}\}.$$
 #
-# labelled pixels. Each *region* $r$ of the mask (a connected component of one class, background
-# included) offers candidate strokes $k = 1, 2, \dots$ of full length $L_{r,k}$ (its medial axis first,
-# then branches and contours, below). A single number $e$, the *effort*, sets how much of them is drawn:
-#
-# $$\ell_{r,k}(e) = \operatorname{clip}\Big(e\, A_r^{\gamma} - \sum_{j<k} L_{r,j},\ 0,\ L_{r,k}\Big),
-#   \qquad \hat N(e) = w \sum_{r,k} \ell_{r,k}(e) + w^2\, \#\{\text{strokes drawn}\},$$
-#
-# where $A_r$ is the region's area in pixels, $\gamma = 0.6$ (`area_exponent`) makes the ink grow slower
-# than the area (a small object gets a relatively larger share, as a person draws one stroke per object
-# whatever its size), $\ell_{r,k}$ is the drawn length of stroke $k$ (a region's first stroke lengthens from
-# its middle outwards; later strokes start only when the earlier ones are full; a region's first stroke is
-# never shorter than a minimum length, later ones shorter than it are dropped), and $\hat N(e)$ estimates
-# the pixels a pen of width $w$ paints (the $w^2$ term: the round ends). $\hat N$ grows with $e$, so $e$ is
-# found by bisection from $\hat N(e) = N$, then corrected with the real pixel count (pens overlap on tight
-# curves and are cut where they would leave their class). Above the default budget the pen also widens,
-#
-# $$w(\beta) = w_0 \max\left(1, \beta / \beta_0\right)^{1/3}.$$
+# $\gamma = 0.6$ (`area_exponent`) makes the ink grow slower than the area: a small object gets a larger
+# share, as a person draws one stroke per object whatever its size. Later strokes start only when the
+# earlier ones are full; a first stroke is never shorter than a minimum length, later ones shorter than it
+# are dropped. $\hat N(e)$ estimates the pixels a pen of width $w$ paints (the $w^2$ term: the round
+# ends); $e$ is found by bisection on $\hat N(e) = \beta N$, then corrected with the real pixel count.
+# Above the default budget the pen widens, $w(\beta) = w_0 \max\left(1, \beta / \beta_0\right)^{1/3}$.
 #
 # ## The stroke: the medial axis of a region's core
 #
-# A stroke should run through the middle of its region and keep away from its boundary. With
-# $d(p)$ the distance to the region's boundary (notebook 01) and $r$ its inradius, the *core* is
+# A stroke should run through the middle of its region and keep away from its boundary. With $d(i)$ the
+# distance to the boundary and $d_{\max}$ the inradius (notebook 01), the *core* is
 #
-# $$\mathcal{C} = \{p : d(p) \ge \tau\}, \qquad \tau = \tfrac{w-1}{2} + 1 + m\,\big(r - \tfrac{w-1}{2} - 1\big),$$
+# $$\mathcal{C} = \{i : d(i) \ge \delta\}, \qquad
+#   \delta = \tfrac{w-1}{2} + 1 + m\,\big(d_{\max} - \tfrac{w-1}{2} - 1\big),$$
 #
 # the pixels where a pen of width $w$ stays inside with a margin $m = 0.15$ of the free depth. The core is
-# thinned to its skeleton, and the longest path through the skeleton (two sweeps of Dijkstra: the
-# farthest node from any node, then the farthest from that one) is the region's main stroke: it follows
-# the shape, along a horse's body or across the sky.
-#
-# The idea in a few lines, on the largest object of one validation image, compared with the main stroke
-# the package traces for the same region:
+# thinned to its skeleton, and the longest path through it (two sweeps of Dijkstra) is the region's main
+# stroke. The idea in a few lines, on the largest object of one validation image, against the package:
 
 # %%
 def medial_path(region, pen=3.0, margin=0.15):
@@ -200,17 +199,15 @@ fig.tight_layout()
 show(fig, "02_medial_axis")
 
 # %% [markdown]
-# The package does the same on a grid of every second pixel for VOC-sized images (the strokes are drawn
-# at full resolution), then adds further strokes: skeleton branches far from the main path (legs, the
-# far side of a background wrapped around an object), and, only when the budget asks for more, contours
-# at fixed depths inside wide regions. Paths are smoothed and wobble sideways within the free space
-# (reproducible noise from `seed` and the image id), and the painted pixels are cut to the stroke's class,
-# so no scribble pixel ever lies on another class or on void.
+# The package traces on a grid of every second pixel for VOC-sized images, then adds skeleton branches
+# far from the main path (legs) and, when the budget asks for more, contours inside wide regions. Paths
+# wobble within the free space (reproducible noise from `seed` and the image id), and the painted pixels
+# are cut to the stroke's class: no scribble pixel lies on another class or on void.
 #
 # ## The budget, checked
 #
-# The allocation $\ell_{r,k}(e)$ above, written out, must give the drawn lengths the simulator reports at
-# the effort it solved for (`steps=True` keeps them); and $\hat N(e)$ should be close to the target $N$:
+# The allocation $\ell_{R,k}(e)$, written out, must give the drawn lengths the simulator reports
+# (`steps=True` keeps them), and $\hat N(e)$ should be close to $\beta N$:
 
 # %%
 opts = SimulatorOptions()
@@ -255,8 +252,8 @@ print(f"effort by bisection on N_hat alone {hi:.4f}; after the correction with r
 # %% [markdown]
 # ## The simulator on one image, step by step
 #
-# `simulate_image(..., steps=True)` keeps the intermediate results: the distance map on the tracing grid,
-# the core of every region, the candidate paths of each phase, and the strokes drawn.
+# `steps=True` keeps the distance map on the tracing grid, the cores, and the candidate paths of each
+# phase.
 
 # %%
 step, cand_list = st["grid_step"], st["candidates"]
@@ -284,29 +281,9 @@ show(fig, "02_steps")
 print("phases asked for at this budget:", st["phases"])
 
 # %% [markdown]
-# ## Budgets from 0.5% to 10%
-#
-# The same images at four budgets. More budget first lengthens the strokes (the low-budget strokes lie
-# inside the high-budget ones), then adds strokes, and above the default budget widens the pen.
-
-# %%
-keys = [train.ids[i] for i in (0, 4)]
-fig, axes = plt.subplots(len(keys), len(BUDGETS), figsize=(2.1 * len(BUDGETS), 2.05 * len(keys)), dpi=75)
-for row, k in zip(axes, keys):
-    im, m = train.image(k), train.mask(k)
-    for ax, budget in zip(row, BUDGETS):
-        s = simulate_image(m, labels, budget, key=k)
-        ax.imshow(strokes_on(im, m, s.labels))
-        ax.set_title(f"{k}, {100 * budget:g}%: got {100 * (s.labels != 255).mean():.2f}%\n"
-                     f"{s.info['strokes']} strokes, pen {s.info['width']:.1f} px", fontsize=7)
-        ax.set_axis_off()
-fig.tight_layout()
-show(fig, "02_budgets")
-
-# %% [markdown]
 # ## Does the budget hold? Achieved vs asked
 #
-# The asked budget is the mean labelled share over a data set. First on a few of this notebook's images:
+# The asked budget is the mean labelled share over a data set; first on a few images:
 
 # %%
 rows = []
@@ -326,8 +303,7 @@ for ds in (train, val):
               f"{s['objects_touched']['larger_than_1_percent']['objects']}" + (f"  [{SMOKE_NOTE}]" if SMOKE else ""))
 
 # %% [markdown]
-# And on every image of VOC12-mini, recorded by `OMP_NUM_THREADS=1 python scripts/bench_simulator.py` in
-# `results/voc12-mini/simulator.json` (the figure plots the recorded rows when the file is there):
+# On every image, recorded by `scripts/bench_simulator.py` in `results/voc12-mini/simulator.json`:
 
 # %%
 bench = json.loads(RECORDED.read_text()) if RECORDED.is_file() else None
@@ -355,17 +331,14 @@ fig.tight_layout()
 show(fig, "02_budget_curve")
 
 # %% [markdown]
-# Read the *relative error* column for how closely the mean labelled share follows the budget at each
-# asked value, and the pixels off their class: the rasteriser cuts every stroke to its own class, so this
-# column can only be zero.
+# Read the *relative error* column for how closely the labelled share follows the budget, and the pixels
+# off their class: every stroke is cut to its own class, so that column can only be zero.
 #
 # ## Simulated scribbles vs human labels
 #
-# The human labels are points, not strokes, so we compare *where* they fall: the normalised distance to
-# the boundary $\nu$ (notebook 01; 0 at the edge, 1 at the object's deepest point), background and objects
-# apart, with the two-sample Kolmogorov-Smirnov statistic (the largest gap between the two cumulative
-# distributions), and the per-class coverage. For the simulated scribbles we sample 50 labelled pixels per
-# image and group.
+# The human labels are points, so we compare *where* they fall: $\nu$ (notebook 01), background and
+# objects apart, with the Kolmogorov-Smirnov statistic, and the per-class coverage (50 sampled labelled
+# pixels per image and group for the simulated scribbles).
 
 # %%
 pts = WeakLabels("points", clip=True)
@@ -399,8 +372,7 @@ fig.tight_layout()
 show(fig, "02_coverage_vs_human")
 
 # %% [markdown]
-# The same comparison on every image of VOC12-mini, from the recorded benchmark; the last column of the
-# first table says, from the medians, on which side the simulated strokes lie:
+# The same comparison on every image, from the recorded benchmark:
 
 # %%
 if bench is None:
@@ -430,26 +402,18 @@ else:
     display(Markdown("\n".join(lines)))
 
 # %% [markdown]
-# **How to read the comparison.**
-#
-# * *Coverage*: the simulator gives every region large enough a stroke, in every class; the clicks name one
-#   instance per class, so compare the "objects touched" columns for the classes that often appear several
-#   times in an image.
-# * *Background depth* compares like with like (points sampled from real scribbles vs simulated strokes).
-#   The simulator keeps a margin $m$ from every boundary and follows medial axes, while people may draw
-#   right up to the objects; the KS statistic measures the difference, and the `margin` and
-#   `contour_levels` options move the simulated distribution (exercise 2).
-# * *Object depth* compares a click (one deliberate point) with a stroke (a line from the middle towards
-#   the ends of the object and along its parts): a stroke must pass through shallower depths than its
-#   deepest point, so a difference here says little about either.
-# * Not measurable here: stroke length, count and width of human scribbles (the ScribbleSup files are
-#   not on these machines).
+# **How to read the comparison.** *Coverage*: the simulator gives every large enough region a stroke; the
+# clicks name one instance per class, so compare "objects touched" for classes that often appear several
+# times. *Background depth* compares like with like (points sampled from real scribbles vs strokes): the
+# simulator keeps a margin $m$ from every boundary, people may draw up to the objects (exercise 2).
+# *Object depth* compares a click with a stroke, which must pass through shallower depths than its deepest
+# point, so a difference there says little. Stroke length, count and width of human scribbles are not
+# measurable here (the ScribbleSup files are not on these machines).
 #
 # ## The embedded scenes
 #
-# The procedural scenes (128 px) have objects with short parts (spikes, legs, teeth) a few pixels wide:
-# a part too narrow for a pen of 3 px with a margin, and an object too small to hold a stroke, stays
-# unlabelled. `info` says how many regions and pixels that leaves out.
+# The procedural scenes have parts (spikes, legs, teeth) a few pixels wide: a part too narrow for the pen
+# and its margin stays unlabelled; `info` says how many regions and pixels that leaves out.
 
 # %%
 scenes = load_dataset("default", "train", limit=3)
@@ -467,22 +431,38 @@ show(fig, "02_default_scenes")
 # %% [markdown]
 # ## Summary
 #
-# * The budget: $N = \beta H W$ labelled pixels per image; one effort $e$ per image, found by bisection on
-#   $\hat N(e) = w \sum \ell_{r,k}(e) + w^2 \#\text{strokes}$, with each region's ink growing as
-#   $A_r^{0.6}$. Written out above, the allocation reproduces the simulator's drawn lengths.
-# * The stroke: the longest path through the skeleton of a region's core (the pixels a pen of width $w$
-#   can reach with a margin from the boundary); ours and the package's lie along each other.
-# * The recorded benchmark gives the achieved share at every asked budget, the pixels off their class
-#   (none, by construction) and the comparison with the human labels' depth and coverage.
-# * Same seed, same files: an image's scribbles depend only on its mask, the settings and its id.
+# * The budget: $\beta N$ labelled pixels per image; one effort $e$ per image, found by bisection on
+#   $\hat N(e)$, each region's ink growing as $n_R^{0.6}$. Written out, the allocation reproduces the
+#   simulator's drawn lengths.
+# * The stroke: the longest path through the skeleton of a region's core $\{d(i) \ge \delta\}$.
+# * The recorded benchmark gives the achieved share at every asked budget and the comparison with the
+#   human labels' depth and coverage. Same seed, same files: an image's scribbles depend only on its mask,
+#   the settings and its id.
 #
 # ## Exercises
 #
-# 1. Set `area_exponent=1` (`simulate_image(..., area_exponent=1.0)`): every region then gets the same
-#    share of its area. How do the strokes of small objects change at 0.5%?
-# 2. Move the background depth towards the human one: try `margin=0.05` and other `contour_levels`, and
-#    watch the KS statistic of the background group.
-# 3. In `medial_path`, replace the longest path by the whole skeleton: how many pixels would a 3 px pen
-#    paint, and what budget would that be?
-# 4. Draw the strokes of `simulate_scribbles` yourself with `rasterize_scribbles(strokes, shape, width)`
-#    and cut them to the mask's class: do you get the label map back?
+# 1. Set `area_exponent=1.0` in `simulate_image`: every region gets the same share of its area. How do the
+#    strokes of small objects change at 0.5%?
+#
+# <details><summary>Hint</summary>Draw <code>simulate_image(m, labels, 0.005, key=k, area_exponent=1.0)</code>
+# beside the default for the two images of the first figure.</details>
+# <details><summary>Solution</summary>With $\gamma = 1$ the ink follows the area, so small objects get
+# shorter strokes, and at a small budget some only the minimum first stroke; the large background regions
+# get more of the ink.</details>
+#
+# 2. Move the simulated background depth towards the human one: try `margin=0.05` and other
+#    `contour_levels`, and watch the KS statistic of the background group.
+#
+# <details><summary>Hint</summary>Pass the options to <code>simulate_image</code> in the cell that builds
+# <code>s_recs</code> and run it and the next cell again.</details>
+# <details><summary>Solution</summary>A smaller margin lets strokes run closer to the boundaries, which
+# shifts the simulated $\nu$ towards 0; the KS statistic printed for "background" says whether that
+# brings the two distributions together.</details>
+#
+# 3. In `medial_path`, take the whole skeleton instead of the longest path: how many pixels would a 3 px
+#    pen paint, and what budget would that be?
+#
+# <details><summary>Hint</summary><code>len(skeleton) * 3 / mask.size</code> is a first estimate.</details>
+# <details><summary>Solution</summary>Compute it for the region of the medial-axis figure; the whole
+# skeleton includes every branch, so the budget it implies is a multiple of the main path's share, which
+# is why the simulator adds branches only far from the main path.</details>

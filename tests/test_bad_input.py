@@ -244,7 +244,7 @@ def test_scribble_xml_with_non_finite_points(voc, capsys, points, bad, where, ax
         folder.mkdir()
         _xml(folder / f"{ids[0]}.xml", 60, 40, points[:where] + [tuple(point)] + points[where:])
         out = Path(tmp) / "stats.json"
-        refused(capsys, ["stats", "--data", root, "--limit", "1", "--labels", folder, "--out", out],
+        refused(capsys, ["stats", "--data", root, "--limit", "1", "--workers", "1", "--labels", folder, "--out", out],
                 folder / f"{ids[0]}.xml", "non-finite point")
         assert not out.exists()
 
@@ -258,7 +258,7 @@ def test_scribble_xml_with_a_bad_image_size(voc, capsys, size, which):
         folder.mkdir()
         width, height = (size, 40) if which == 0 else (60, size)
         _xml(folder / f"{ids[0]}.xml", width, height, [(3, 3), (20, 10)])
-        refused(capsys, ["stats", "--data", root, "--limit", "1", "--labels", folder, "--out", Path(tmp) / "s.json"],
+        refused(capsys, ["stats", "--data", root, "--limit", "1", "--workers", "1", "--labels", folder, "--out", Path(tmp) / "s.json"],
                 folder / f"{ids[0]}.xml", "<size> must be positive whole numbers")
 
 
@@ -272,7 +272,7 @@ def test_points_entry_that_is_not_a_list(voc, capsys, entry):
     root, ids = voc
     with tempfile.TemporaryDirectory() as tmp:
         path = write_points(Path(tmp) / "pts.json", {ids[0]: entry})
-        refused(capsys, ["stats", "--data", root, "--limit", "1", "--labels", path, "--out", Path(tmp) / "s.json"],
+        refused(capsys, ["stats", "--data", root, "--limit", "1", "--workers", "1", "--labels", path, "--out", Path(tmp) / "s.json"],
                 path, f"{ids[0]}: expected a list of points")
 
 
@@ -284,7 +284,7 @@ def test_points_with_non_finite_coordinates(voc, capsys, bad, axis):
         point = {"x": 3, "y": 4, "cls": 8, axis: bad}
         path = Path(tmp) / "pts.json"
         path.write_text(json.dumps({ids[0]: [{"x": 1, "y": 1, "cls": 0}, point]}))  # NaN / Infinity literals
-        refused(capsys, ["stats", "--data", root, "--limit", "1", "--labels", path, "--out", Path(tmp) / "s.json"],
+        refused(capsys, ["stats", "--data", root, "--limit", "1", "--workers", "1", "--labels", path, "--out", Path(tmp) / "s.json"],
                 path, "point 1 has non-finite coordinates")
 
 
@@ -403,7 +403,7 @@ def test_simulate_failing_midway_keeps_finished_images_but_writes_no_stats(broke
 def test_simulate_resumes_refuses_other_settings_and_overwrites(voc, capsys, tmp_path):
     root, _ = voc
     out = tmp_path / "sim"
-    args = ["simulate", "--data", str(root), "--out", str(out)]
+    args = ["simulate", "--data", str(root), "--out", str(out), "--workers", "1"]
     assert main(args) == 0 and main(args) == 0  # the same settings resume
     capsys.readouterr()
     refused(capsys, args + ["--budget", "0.05"], out, "other settings (budget, effective_width differ)",
@@ -416,7 +416,8 @@ def test_simulate_resumes_refuses_other_settings_and_overwrites(voc, capsys, tmp
 def test_a_second_simulate_into_a_busy_folder_stops_at_once(voc, capsys, tmp_path):
     root, _ = voc
     out = tmp_path / "sim"
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom scribblegap.core.io import folder_lock\n"
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                               "from scribblegap.core.folders import folder_lock\n"
                                "with folder_lock(sys.argv[1]):\n    print('held', flush=True)\n    time.sleep(60)",
                                str(out)], stdout=subprocess.PIPE, text=True)
     try:

@@ -6,6 +6,7 @@ import contextlib
 import errno
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -27,22 +28,24 @@ from scribblegap.data.store import save_probs
 TINY_TRAIN = ["--preset", "cpu-fast", "--data", "default", "--limit", "4", "--val-split", "", "--set", "iters=2",
               "--set", "batch_size=2", "--set", "eval_every=0", "--set", "crop_size=32", "--set", "base_size=48"]
 NO_SPACE = os.strerror(errno.ENOSPC)
+PROGRESS_BAR = re.compile(r"\d+/\d+ \[[^\]]*(it/s|s/it)")  # tqdm's lines (on stderr before an error) are no message
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def refused(capsys, argv, *names) -> str:
-    """Run the CLI in-process: exit status 2 and one error line (argparse's usage aside) holding ``names``."""
+def refused(capsys, argv, *names, prefix=None) -> str:
+    """Run the CLI in-process: exit status 2 and one error line (argparse's usage aside) holding ``names``,
+    starting ``scribblegap <command>: error:`` (``prefix`` where argparse's main parser speaks)."""
     try:
         rc = main([str(a) for a in argv])
     except SystemExit as exit_:
         rc = exit_.code
     err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip() and "it/s]" not in line and "s/it]" not in line]
+    lines = [line for line in err.splitlines() if line.strip() and not PROGRESS_BAR.search(line)]
     if lines and lines[0].startswith("usage:"):  # an argparse error: usage, then its one error line
         lines = [line for line in lines[1:] if not line.startswith(" ")]
     assert rc == 2, err
     assert "Traceback" not in err and len(lines) == 1, err
-    assert lines[0].startswith(f"scribblegap {argv[0]}: error:"), lines[0]
+    assert lines[0].startswith(prefix or f"scribblegap {argv[0]}: error:"), lines[0]
     for name in names:
         assert str(name) in lines[0], (name, lines[0])
     return lines[0]
@@ -106,12 +109,14 @@ def resize(folder, size: str) -> None:
     subprocess.run(["mount", "-o", f"remount,size={size}", str(folder)], check=True, capture_output=True)
 
 
-def png_without_palette(path, w=60, h=40):
-    """A palette PNG without its PLTE chunk (PIL reads it as mode P with no colour table: all black)."""
+def palette_png(path, palette: bytes | None, w=60, h=40):
+    """An 8-bit palette PNG of indices 0-5 with the PLTE chunk ``palette`` (None: no chunk, which PIL reads
+    as mode P with no colour table, all black). PIL's own writer would shrink the indices to the table."""
     def chunk(kind, data):
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-    rows = b"".join(b"\x00" + bytes([i % 3] * w) for i in range(h))
+    rows = b"".join(b"\x00" + bytes([i % 6] * w) for i in range(h))
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 3, 0, 0, 0))
+                     + (chunk(b"PLTE", palette) if palette is not None else b"")
                      + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
@@ -410,9 +415,11 @@ def test_outputs_under_a_file_are_one_line(tiny_voc, trained, capsys, tmp_path):
     assert file.read_text() == "not a folder"
 
 
-@pytest.mark.parametrize("argv", [["--n", "0"], ["--n", "-1"], ["-n", "0"], ["--n", "two"]])
-def test_overview_counts(argv, capsys, tmp_path):
-    refused(capsys, ["overview", "--data", "default", "--limit", "4", "--out", tmp_path / "o.png", *argv])
+@pytest.mark.parametrize("argv,problem", [(["--n", "0"], "must be >= 1"), (["--n", "-1"], "must be >= 1"),
+                                          (["--n", "two"], "whole number"), (["-n", "0"], "unrecognized")])
+def test_overview_counts(argv, problem, capsys, tmp_path):
+    refused(capsys, ["overview", "--data", "default", "--limit", "4", "--out", tmp_path / "o.png", *argv], problem,
+            prefix="scribblegap: error:" if argv[0] == "-n" else None)  # no such option: the main parser says so
     assert not (tmp_path / "o.png").exists()
 
 
@@ -451,11 +458,9 @@ def test_images_that_do_not_convert_are_refused(how, problem, tiny_voc, capsys, 
     root, ids = tiny_voc
     path = root / "JPEGImages" / f"{ids[1]}.jpg"
     if how == "no palette":
-        png_without_palette(path)
+        palette_png(path, None)
     elif how == "short palette":
-        im = Image.fromarray(np.full((40, 60), 5, np.uint8)).convert("P")
-        im.putpalette([0, 0, 0, 255, 255, 255])
-        im.save(path, format="PNG")
+        palette_png(path, bytes([0, 0, 0, 255, 255, 255]))
     elif how == "float":
         Image.fromarray(np.ones((40, 60), np.float32)).save(path, format="TIFF")
     else:

@@ -2,10 +2,14 @@ import json
 import math
 import statistics
 
-from scribblegap.report.claims import claim_gap, clicks_gap_closed, gap_analysis, paired_difference
-from scribblegap.report.markdown import update_readme
-from scribblegap.report.tables import gap_table, points_table
-from scribblegap.experiment.results import load_summary, record_run
+import numpy as np
+
+from scribblegap.core.metrics import miou_of_counts
+from scribblegap.experiment.results import load_per_image, load_summary, record_run, save_per_image
+from scribblegap.report import claims, stats
+from scribblegap.report.claims import clicks_gap_closed, paired_difference, paired_text
+from scribblegap.report.markdown import claims_section, update_readme
+from scribblegap.report.tables import budget_table, claims_table, gap_table, points_table
 
 
 def _run(run_id, seed, miou, crf=None):
@@ -24,40 +28,6 @@ def test_record_run_aggregates_and_replaces(tmp_path):
     assert [r["run_id"] for r in load_summary(path)["F"]["runs"]] == ["F_s0", "F_s1", "F_s2"]
 
 
-def test_gap_reduction_only_when_the_gap_exceeds_the_noise():
-    summary = {"F": {"miou": 0.60, "miou_std": 0.01, "n": 3}, "B": {"miou": 0.50, "miou_std": 0.01, "n": 3},
-               "W": {"miou": 0.57, "miou_std": 0.01, "n": 3}}
-    g = gap_analysis(summary)
-    assert g["measurable"] and math.isclose(g["gap"], 0.10) and math.isclose(g["reductions"]["W"]["ratio"], 0.7)
-    assert "Gap reduction" in gap_table(summary, "t")
-    noisy = {**summary, "F": {"miou": 0.515, "miou_std": 0.02, "n": 3}}
-    assert not gap_analysis(noisy)["measurable"]
-    assert "would be a ratio of noise" in gap_table(noisy, "t")
-    one_seed = {k: {"miou": v["miou"], "n": 1} for k, v in summary.items()}
-    assert "noise is unknown" in gap_table(one_seed, "t")
-
-
-def test_paired_difference_cancels_a_shared_seed_effect_and_leaves_the_verdict_alone():
-    def entry(key, values):
-        runs = [_run(f"{key}_s{s}", s, v) for s, v in enumerate(values)]
-        mean = sum(values) / len(values)
-        std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
-        return {"miou": mean, "miou_std": std, "n": len(values), "runs": runs}
-
-    # seed 2 is lucky for both: the pooled std hides a steady 3-point gap
-    summary = {"F": entry("F", [0.63, 0.63, 0.69]), "B": entry("B", [0.60, 0.61, 0.66])}
-    p = paired_difference(summary, "F", "B")
-    assert p["seeds"] == [0, 1, 2] and [round(d, 3) for d in p["diffs"]] == [0.03, 0.02, 0.03]
-    assert math.isclose(p["mean"], 0.08 / 3) and p["sigmas"] > 4
-    seen, verdict = claim_gap(summary)
-    assert "paired by seed: +3.0, +2.0, +3.0" in seen and verdict == "not seen"  # the pooled rule decides
-    assert "paired by seed" in gap_table(summary, "t")
-    summary["W"], summary["W_soft"] = entry("W", [0.61, 0.62, 0.67]), entry("W_soft", [0.62, 0.62, 0.69])
-    assert "against W (without CRF): W_soft - W, paired by seed: +1.0, +0.0, +2.0" in gap_table(summary, "t")
-    # only seeds both sides have are paired; one shared seed is not enough
-    summary["B"]["runs"] = summary["B"]["runs"][:1]
-    assert paired_difference(summary, "F", "B") is None and "paired" not in claim_gap(summary)[0]
-
 
 def test_clicks_gap_is_closed_against_f_of_the_clicks_seed():
     summary = {"F": {"runs": [_run("F_s0", 0, 0.60, 0.64), _run("F_s1", 1, 0.70, 0.74)]},
@@ -68,6 +38,7 @@ def test_clicks_gap_is_closed_against_f_of_the_clicks_seed():
     assert "with F of the same seeds (1; F 70.0%): 50.0% (one seed: no noise estimate)." in points_table(summary)
     summary["points"]["B"]["seed"] = 5  # no F of that seed: no ratio
     assert clicks_gap_closed(summary) is None and "Gap closed" not in points_table(summary)
+
 
 
 def test_clicks_gap_over_seeds_takes_the_ratio_of_the_means_and_the_spread_of_each_seeds_ratio():
@@ -83,6 +54,7 @@ def test_clicks_gap_over_seeds_takes_the_ratio_of_the_means_and_the_spread_of_ea
     assert "(0, 1; F 65.0%): 37.5% (per seed 50.0, 25.0; std 17.7)." in points_table(summary)
 
 
+
 def test_readme_block_is_replaced(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("intro\n<!-- results:x:start -->\nold\n<!-- results:x:end -->\nrest\n")
@@ -90,51 +62,6 @@ def test_readme_block_is_replaced(tmp_path):
     text = readme.read_text()
     assert "new table" in text and "old" not in text and text.startswith("intro") and text.endswith("rest\n")
 
-
-def test_claims_are_judged_from_the_numbers(tmp_path):
-    from scribblegap.report.markdown import claims_section
-
-    def write(name, summary):
-        (tmp_path / name).mkdir()
-        (tmp_path / name / "summary.json").write_text(__import__("json").dumps(summary))
-
-    clear = {"F": {"miou": 0.60, "miou_std": 0.01, "n": 3}, "B": {"miou": 0.50, "miou_std": 0.01, "n": 3},
-             "W": {"miou": 0.57, "miou_std": 0.01, "n": 3}, "R": {"miou": 0.52, "miou_std": 0.01, "n": 3},
-             "pseudo_labels": {"local": {"miou": 0.5}, "global": {"miou": 0.4}, "fused_crf": {"miou": 0.55}}}
-    write("clear", clear)
-    write("flat", {**clear, "F": {"miou": 0.505, "miou_std": 0.02, "n": 3}})
-    rows = {(r.split(" | ")[0].strip("| "), r.split(" | ")[1]): r.split(" | ")[3].strip(" |*")
-            for r in claims_section(tmp_path, ("clear", "flat")).splitlines()[2:]}
-    assert rows[("Scribbles leave a gap: F clearly above B", "clear")] == "confirmed"
-    assert rows[("Scribbles leave a gap: F clearly above B", "flat")] == "not seen"
-    assert rows[("W closes most of the gap (paper: 64.2%)", "clear")] == "confirmed"
-    assert rows[("W closes most of the gap (paper: 64.2%)", "flat")] == "not measurable"
-    assert rows[("The DenseCRF loss (R, the best peer) closes part of it (paper: 57.4%)", "clear")] == "confirmed"
-    assert rows[("W above R", "clear")] == "confirmed"
-    assert rows[("Fused + CRF pseudo-labels beat the best single annotator", "clear")] == "confirmed"
-    assert rows[("The gap closes at about 3.1% annotated pixels", "clear")] == "open"
-    write("one-seed-r", {**clear, "R": {"miou": 0.58, "n": 1}})  # R's own noise unknown: no verdict on it
-    rows = {r.split(" | ")[0].strip("| "): r.split(" | ")[3].strip(" |*")
-            for r in claims_section(tmp_path, ("one-seed-r",)).splitlines()[2:]}
-    assert rows["The DenseCRF loss (R, the best peer) closes part of it (paper: 57.4%)"] == "open (one seed)"
-    assert rows["W above R"] == "open (one seed)"
-    assert rows["W closes most of the gap (paper: 64.2%)"] == "confirmed"
-
-
-def test_budget_verdict_needs_a_gap_to_close():
-    from scribblegap.report.claims import budget_verdict
-
-    def row(budget, b, w):
-        return {"budget": budget, "B": b, "W": w}
-
-    closes = [row(0.005, 0.40, 0.45), row(0.01, 0.45, 0.50), row(0.03, 0.50, 0.595)]
-    assert budget_verdict(0.60, closes)[1] == "confirmed" and "from 3% of the pixels" in budget_verdict(0.60, closes)[0]
-    never = [row(b, 0.40, 0.45) for b in (0.005, 0.01, 0.03)]
-    assert budget_verdict(0.60, never)[1] == "not seen"
-    assert budget_verdict(0.60, never[:2])[1].startswith("open")
-    no_gap = [row(b, 0.61, 0.62) for b in (0.005, 0.01, 0.03)]  # scribbles alone already match F
-    assert budget_verdict(0.60, no_gap)[1] == "not measurable"
-    assert budget_verdict(None, [])[1] == "open"
 
 
 def test_report_renders_a_results_folder(tmp_path):
@@ -154,9 +81,10 @@ def test_report_renders_a_results_folder(tmp_path):
     (folder / "summary.json").write_text(json.dumps(summary))
     report = write_report(folder, tmp_path / "figures").read_text()
     assert "| F | full masks | 60.0 ± 1.0 (n=2)" in report and "F - B along training" in report
-    assert "from 3% of the pixels" in report
+    assert "Closing budget (paper: about 3.1%)" in report and "#### The paper's claims against these runs" in report
     assert {p.name for p in (tmp_path / "figures").iterdir()} == {"results_x_training_curves.png",
                                                                   "results_x_budget_curve.png"}
+
 
 
 def test_benchmark_rows_name_their_own_batch_when_presets_differ(tmp_path):
@@ -179,6 +107,7 @@ def test_benchmark_rows_name_their_own_batch_when_presets_differ(tmp_path):
     assert "(`bench_train_one.json`, batch 10): efficientnet_lite0 OS16 lraspp 224px: 85.2 img/s." in one
 
 
+
 def test_budget_table_gives_the_share_closed_only_where_b_leaves_a_gap():
     from scribblegap.report.tables import budget_table
 
@@ -189,50 +118,6 @@ def test_budget_table_gives_the_share_closed_only_where_b_leaves_a_gap():
     assert lines[6].startswith("| 1% |") and lines[6].endswith("| 50% |")  # (55 - 50) / (60 - 50)
     assert lines[7].startswith("| 10% |") and lines[7].endswith("| – |")  # B within 1 point of F: no gap
 
-
-def test_budget_points_of_several_seeds_count_a_gap_only_above_the_seed_noise():
-    from scribblegap.report.claims import budget_verdict, leaves_gap
-    from scribblegap.report.tables import budget_table
-
-    def point(budget, b, w, std):
-        runs = [{"seed": 0, "B": b - std, "W": w - std}, {"seed": 1, "B": b + std, "W": w + std}]
-        return {"budget": budget, "B": b, "W": w, "B_std": std, "W_std": std, "n": 2, "runs": runs}
-
-    noisy, clear = point(0.01, 0.57, 0.595, 0.02), point(0.03, 0.50, 0.595, 0.01)
-    assert not leaves_gap(0.60, noisy, f_std=0.01)  # 3 points, under 2x the pooled std (3.2)
-    assert leaves_gap(0.60, {k: noisy[k] for k in ("budget", "B", "W")}, f_std=0.01)  # one seed: 1-point rule
-    assert leaves_gap(0.60, clear, f_std=0.01)
-    text, verdict = budget_verdict(0.60, [noisy, clear], f_std=0.01)
-    assert verdict == "confirmed" and "from 3% of the pixels" in text and "above the seed noise" in text
-    assert budget_verdict(0.60, [noisy], f_std=0.01)[1] == "not measurable"
-    curve = {"F": {"miou": 0.60, "miou_std": 0.01, "n": 2}, "0.01": noisy, "0.03": clear}
-    lines = budget_table({"budget_curve": curve}).splitlines()
-    assert lines[0] == "#### Annotation budget (2 seeds per point)"
-    assert lines[2] == "F (full masks) = 60.0 ± 1.0 % (n=2: the F runs of the same seeds)"
-    assert lines[6] == "| 1% | 1.00% | 2 | 57.0 ± 2.0 | 59.5 ± 2.0 | +2.5 ± 0.0 | 3.0 | 0.5 | – |"
-    assert lines[7].startswith("| 3% |") and lines[7].endswith("| 95% |")  # (59.5 - 50) / (60 - 50)
-
-
-def test_the_gap_reduction_on_the_curve_is_judged_only_where_b_leaves_a_gap():
-    from scribblegap.report.claims import claim_reduction_on_curve, curve_reductions
-
-    def curve(w_low):
-        point = lambda b, bm, wm: {"budget": b, "B": bm, "W": wm, "B_std": 0.01, "W_std": 0.01, "n": 3}  # noqa: E731
-        return {"budget_curve": {"F": {"miou": 0.60, "miou_std": 0.01, "n": 3},
-                                 "0.005": point(0.005, 0.50, w_low), "0.03": point(0.03, 0.585, 0.59)}}
-
-    points = curve_reductions(curve(0.56))
-    assert [p["budget"] for p in points] == [0.005]  # at 3% F - B = 1.5 is under 2 pooled stds (2.0)
-    assert abs(points[0]["ratio"] - 0.6) < 1e-9 and 0 < points[0]["ratio_err"] < 0.2
-    text, verdict = claim_reduction_on_curve(curve(0.56))
-    assert verdict == "confirmed" and "0.5%: F - B = 10.0, (W - B) / (F - B) = 60.0%" in text
-    assert claim_reduction_on_curve(curve(0.50))[1] == "not seen"
-    assert claim_reduction_on_curve(curve(0.53))[1] == "partly"  # 30% of the gap: clear of zero, not most of it
-    flat = curve(0.56)
-    flat["budget_curve"]["0.005"]["B"] = 0.595
-    assert claim_reduction_on_curve(flat)[1] == "not measurable"
-    one_seed = {"budget_curve": {"F": {"miou": 0.6}, "0.01": {"budget": 0.01, "B": 0.5, "W": 0.55}}}
-    assert claim_reduction_on_curve(one_seed)[1] == "open"
 
 
 def test_a_run_record_names_the_torch_threads_it_was_trained_with(tmp_path):
@@ -252,3 +137,201 @@ def test_a_run_record_names_the_torch_threads_it_was_trained_with(tmp_path):
     (tmp_path / RECORD).write_text(json.dumps({"provenance": {**provenance, "threads": 3}, "spec": {}}))
     record = run_record(tmp_path, {"miou": 0.5})
     assert record["threads"] == 3 and record["commit"] == provenance["commit"]
+
+
+# ------------------------------------------------------------------------------------- the claims' rules
+def _seeds(key, values, crf=None):
+    """A summary entry of one run per seed (seed i has values[i])."""
+    runs = [_run(f"{key}_s{s}", s, v, None if crf is None else crf[s]) for s, v in enumerate(values)]
+    return {"miou": statistics.fmean(values), "miou_std": statistics.stdev(values), "n": len(values), "runs": runs}
+
+
+F_SEEDS = [0.60, 0.61, 0.62]
+
+
+def _clear():
+    """F, B, W and R of three seeds: W closes about 68% of a 10-point gap, R about 47%, W above R."""
+    return {"F": _seeds("F", F_SEEDS), "B": _seeds("B", [0.50, 0.515, 0.52]), "W": _seeds("W", [0.57, 0.575, 0.59]),
+            "R": _seeds("R", [0.55, 0.56, 0.565]),
+            "pseudo_labels": {k: {"runs": [{"seed": s, "miou": v + 0.01 * s} for s in range(3)]}
+                              for k, v in (("local", 0.70), ("global", 0.65), ("fused", 0.74), ("fused_crf", 0.78))}}
+
+
+def test_paired_difference_gives_the_paired_t_interval_and_the_gap_table_prints_it():
+    # seed 2 is lucky for both: the seed means hide a steady 3-point gap that the pairing shows
+    summary = {"F": _seeds("F", [0.63, 0.63, 0.69]), "B": _seeds("B", [0.60, 0.61, 0.66])}
+    p = paired_difference(summary, "F", "B")
+    assert p["seeds"] == [0, 1, 2] and [round(d, 3) for d in p["diffs"]] == [0.03, 0.02, 0.03]
+    t = stats.paired_t([0.03, 0.02, 0.03])
+    assert math.isclose(p["mean"], 0.08 / 3) and math.isclose(p["low"], t["low"]) and p["low"] > 0
+    assert paired_text(p) == "paired by seed: +3.0, +2.0, +3.0, mean +2.7, 95% interval [+1.2, +4.1]"
+    table = gap_table(summary, "t")
+    assert "- without CRF: F - B = +2.7 points, 95% interval [+1.2, +4.1] (3 seeds)." in table
+    summary["W"], summary["W_soft"] = _seeds("W", [0.61, 0.62, 0.67]), _seeds("W_soft", [0.62, 0.62, 0.69])
+    table = gap_table(summary, "t")
+    assert "Share of the gap closed, (K - B) / (F - B): W 37.5% [" in table
+    assert "against W (without CRF, paired by seed): W_soft - W +1.0 [-1.5, +3.5]." in table
+    summary["B"]["runs"] = summary["B"]["runs"][:1]  # one shared seed: no interval
+    assert paired_difference(summary, "F", "B") is None
+    assert "(one seed: no interval, so no share of the gap is judged)" in gap_table(summary, "t")
+
+
+def _section_rows(root, names):
+    """claims_section's rows: {(claim, results, budget): cells}."""
+    out = {}
+    for line in claims_section(root, names).splitlines()[2:]:
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        out[(cells[0], cells[1], cells[2])] = cells
+    return out
+
+
+def test_claims_are_judged_by_their_intervals(tmp_path):
+    def write(name, summary):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "summary.json").write_text(json.dumps(summary))
+
+    write("clear", _clear())
+    write("flat", {**_clear(), "F": _seeds("F", [0.505, 0.51, 0.53])})  # F - B: +0.5, -0.5, +1.0
+    rows = _section_rows(tmp_path, ("clear", "flat"))
+    header = claims_section(tmp_path, ("clear",)).splitlines()[0]
+    assert header == ("| claim of the paper | results | budget | seeds | estimate | 95% interval | verdict | "
+                      "seeds needed |")
+    main = "3% (main chain)"
+    gap = rows[(claims.GAP, "clear", main)]
+    assert gap[3:6] == ["3 seeds", "+9.8", gap[5]] and gap[6] == "**confirmed**" and gap[7] == "–"
+    flat = rows[(claims.GAP, "flat", main)]
+    assert flat[6] == "**undecided**" and flat[7].isdigit() and int(flat[7]) > 3
+    assert rows[(claims.W_ABOVE_B, "clear", main)][6] == "**confirmed**"
+    share = rows[(claims.W_SHARE, "clear", main)]
+    assert share[4] == "67.8%" and share[6].startswith("**confirmed** (the paper's 64.2% lies inside")
+    peer = rows[(claims.R_SHARE, "clear", main)]  # 47.5% with a tight interval: part of the gap, not 57.5%
+    assert peer[6] == ("**refuted** (the interval excludes the paper's 57.5%; it lies above 0: R closes part of "
+                       "the gap)")
+    assert rows[(claims.R_SHARE, "flat", main)][6].startswith("**undecided** (F - B is not shown above 0 here")
+    assert rows[(claims.W_ABOVE_R, "clear", main)][6] == "**confirmed**"
+    assert rows[(claims.REMAINING, "clear", main)][6].startswith("**informational** (the paper's +2.4 lies")
+    assert rows[(claims.PSEUDO_LABELS, "clear", main)][6] == ("**confirmed** (against local (71.0%; fused + CRF "
+                                                              "79.0%, train mIoU))")
+    assert rows[(claims.CLOSING, "clear", "budget curve")][6].startswith("**open** (no budget curve yet")
+    write("one-seed-r", {**_clear(), "R": {"miou": 0.58, "n": 1, "runs": [_run("R_s0", 0, 0.58)]}})
+    rows = _section_rows(tmp_path, ("one-seed-r",))
+    peer = rows[(claims.R_SHARE, "one-seed-r", main)]
+    assert peer[3] == "1 seed" and peer[6].startswith("**undecided** (one seed") and peer[7] == "unknown (one seed)"
+    assert rows[(claims.W_SHARE, "one-seed-r", main)][6].startswith("**confirmed**")
+
+
+def test_the_paper_value_is_judged_before_the_direction_and_every_row_says_which():
+    row = next(r for r in claims.claims(_clear()) if r["claim"] == claims.R_SHARE)
+    assert row["verdict"] == "refuted" and row["side"] == "above 0" and row["low"] > 0 and row["high"] < 0.575
+    assert {"claim", "where", "n", "estimate", "low", "high", "verdict", "seeds_needed", "paper"} <= set(row)
+    judged = claims.judge(_clear())  # the (claim, what the runs show, verdict) triples the notebooks print
+    assert (claims.GAP, "3% (main chain): +9.8 points, 95% interval [+9.1, +10.6] (3 seeds)", "confirmed") in judged
+
+
+def _curve(points: dict, f=F_SEEDS):
+    """A summary of the budget curve only: {budget: (B - F, W - F) per seed}, with F of three seeds."""
+    wobble = [0.003, -0.002, -0.001]
+    curve = {"F": {"miou": statistics.fmean(f), "n": 3, "runs": [{"seed": s, "miou": v} for s, v in enumerate(f)]}}
+    for budget, (b, w) in points.items():
+        runs = [{"seed": s, "B": f[s] + b + wobble[s], "W": f[s] + w - wobble[s]} for s in range(3)]
+        means = {k: statistics.fmean(r[k] for r in runs) for k in ("B", "W")}
+        curve[f"{budget:g}"] = {"budget": budget, "achieved": budget, "n": 3, "runs": runs, **means}
+    return {"budget_curve": curve}
+
+
+def test_the_closing_budget_is_where_w_reaches_f_and_b_does_not():
+    closes = _curve({0.005: (-0.10, -0.05), 0.01: (-0.08, -0.04), 0.03: (-0.06, -0.002), 0.1: (-0.03, 0.0)})
+    row = claims.claim_closing(claims.as_results(closes))
+    assert row["verdict"] == "confirmed" and row["estimate"] == 0.03 and (row["low"], row["high"]) == (0.01, 0.03)
+    assert row["note"] == "0.5%: trails; 1%: trails; 3%: reached; 10%: reached"
+    late = _curve({0.005: (-0.10, -0.05), 0.03: (-0.06, -0.04), 0.1: (-0.05, -0.04)})  # W still 4 points short at 10%
+    row = claims.claim_closing(claims.as_results(late))
+    assert row["verdict"] == "refuted" and row["estimate"] is None and "W trails F at 10%" in row["note"]
+    early = _curve({0.005: (-0.10, -0.001), 0.03: (-0.06, 0.0)})  # within a point of F from 0.5%
+    assert claims.claim_closing(claims.as_results(early))["verdict"] == "refuted"
+    no_gap = _curve({0.01: (-0.005, 0.0), 0.03: (0.0, 0.001)})  # scribbles alone already match F
+    row = claims.claim_closing(claims.as_results(no_gap))
+    assert row["verdict"] == "undecided" and row["seeds_needed"] == int(claims.needed_text(row)) > 3  # to show F - B
+    assert claims.claim_closing(claims.as_results({}))["verdict"] == "open"
+
+
+def test_shares_of_the_gap_are_judged_only_where_f_minus_b_is_shown():
+    summary = _clear()
+    summary.update(_curve({0.01: (-0.10, -0.04), 0.1: (-0.004, -0.002)}))
+    rows = {(r["claim"], r["where"]): r for r in claims.claims(summary)}
+    assert rows[(claims.W_SHARE, "1%")]["verdict"] == "confirmed"  # 60% of a 10-point gap: 64.2% inside
+    assert (claims.W_SHARE, "10%") not in rows  # judged at the human budget (0.6-1.6%) and the main chain only
+    assert rows[(claims.GAP, "10%")]["verdict"] == "undecided" and rows[(claims.GAP, "10%")]["seeds_needed"]
+    lines = budget_table(summary).splitlines()
+    assert lines[4] == "| budget | achieved | n | B % | W % | W - B | F - B | F - W | gap closed |"
+    one, ten = lines[6], lines[7]
+    assert one.startswith("| 1% | 1.00% | 3 |") and one.split(" | ")[-1].startswith("60.")
+    assert ten.startswith("| 10% | 10.00% | 3 |") and ten.endswith("| – |")  # F - B's interval reaches 0
+
+
+def test_claims_read_the_per_image_counts_and_the_crf_scores(tmp_path):
+    """A results folder whose runs store per-image counts: the claims are judged over seeds and val images,
+    their estimates are those of the recorded mIoUs, and the CRF claims read counts_crf."""
+    rng = np.random.default_rng(0)
+    folder = tmp_path / "results" / "x"
+    summary = {}
+    for key, rate in (("F", 0.16), ("B", 0.24), ("W", 0.19)):
+        runs, images = [], rng.normal(0, 0.03, (40, 1))  # how hard each image is for this network, on every seed
+        for seed in range(3):
+            per_image = {"ids": [f"im{i}" for i in range(40)], "classes": ["a", "b"],
+                         "counts": _two_class_counts(rng, rate + images),
+                         "counts_crf": _two_class_counts(rng, rate - 0.01 + images)}
+            path = f"results/x/per_image/{key}_s{seed}.npz"
+            save_per_image(tmp_path / path, per_image)
+            runs.append({"run_id": f"{key}_s{seed}", "seed": seed, "per_image": path,
+                         "miou": miou_of_counts(per_image["counts"].sum(0)),
+                         "miou_crf": miou_of_counts(per_image["counts_crf"].sum(0))})
+        summary[key] = {"runs": runs, "n": 3}
+    (folder / "summary.json").write_text(json.dumps(summary))
+    results = claims.load_results(folder, resamples=300)
+    for crf, field in ((False, "miou"), (True, "miou_crf")):
+        gap = claims.difference_at(results, "F", "B", crf=crf)
+        by_hand = statistics.fmean(f[field] - b[field] for f, b in zip(summary["F"]["runs"], summary["B"]["runs"]))
+        assert gap["level"] == "seeds and images" and gap["images"] == 40 and math.isclose(gap["estimate"], by_hand)
+        assert gap["image_var"] > 0 and gap["low"] < gap["estimate"] < gap["high"]
+    assert claims.seeds_text(claims.claims(results, crf=True)[0]) == "3 seeds x 40 val images"
+    assert "| W closes 64.2% of the gap: (W - B) / (F - B) | 3% (main chain) | yes | 3 seeds x 40 val images |" \
+        in claims_table(results)
+
+
+def _two_class_counts(rng, rate, images=40, pixels=300):
+    """Each image's two classes erring on a share ``rate`` (one per image) of their pixels."""
+    wrong = rng.binomial(pixels, np.clip(rate + rng.normal(0, 0.005, (images, 1)), 0, 1), size=(images, 2))
+    counts = np.zeros((images, 2, 3), np.int64)
+    counts[:, 0, 0], counts[:, 0, 1], counts[:, 1, 1], counts[:, 1, 0] = pixels - wrong[:, 0], wrong[:, 0], \
+        pixels - wrong[:, 1], wrong[:, 1]
+    return counts
+
+
+def test_the_claims_of_a_real_chain_have_intervals_and_match_its_per_image_counts(tiny_chain):
+    """The tiny chain (2 seeds, budgets 3% and 1%, every stage): every claim row carries a verdict, an interval
+    and, undecided, the seeds a decision needs; a difference recomputed from the per-image files is the one
+    of the recorded mIoUs."""
+    config, root, _ = tiny_chain
+    results = claims.load_results(root / "results" / config.name, resamples=300)
+    rows = claims.claims(results) + claims.claims(results, crf=True)
+    assert {r["claim"] for r in rows} == set(claims.CLAIM_ORDER) and any(r["crf"] for r in rows)
+    for r in rows:
+        assert r["verdict"] in {"confirmed", "refuted", "undecided", "informational"}, r
+        assert r["n"] >= 2 and r["low"] is not None and r["high"] is not None and r["low"] <= r["high"], r
+        if r["verdict"] == "undecided":
+            assert claims.needed_text(r) not in ("–", "unknown (one seed)"), r
+        if r["unit"] != "budget" and r["claim"] != claims.PSEUDO_LABELS:
+            assert r["level"] == "seeds and images" and math.isfinite(r["low"]), r
+    summary, side = results["summary"], results["budget_runs"]
+    for point, key_b in ((claims.MAIN, "B"), (0.01, "B@0.01")):
+        f = {r["seed"]: r for r in summary["F"]["runs"]}
+        b = {r["seed"]: r for r in (summary if point == claims.MAIN else side)[key_b]["runs"]}
+        by_counts = []
+        for seed in sorted(set(f) & set(b)):
+            scores = [miou_of_counts(load_per_image(root / rec["per_image"])["counts"].sum(0))
+                      for rec in (f[seed], b[seed])]
+            assert math.isclose(scores[0], f[seed]["miou"]) and math.isclose(scores[1], b[seed]["miou"])
+            by_counts.append(scores[0] - scores[1])
+        assert math.isclose(claims.difference_at(results, "F", "B", point)["estimate"], statistics.fmean(by_counts))
+    assert "| claim of the paper | budget | test-time CRF |" in claims_table(results)

@@ -33,9 +33,22 @@ def system_refusal(exc: OSError, out=None) -> str:
     return f"{line}; {advice}" if advice else line
 
 
+def end_progress_bars() -> None:
+    """Close the progress bars an error left open: tqdm ends a bar's line only when it closes, so the error
+    would otherwise share the bar's line. (No bar exists unless tqdm was imported.)"""
+    tqdm = getattr(sys.modules.get("tqdm"), "tqdm", None)
+    for bar in list(getattr(tqdm, "_instances", ())):
+        bar.close()
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "names", None) is not None and not any(e.startswith("-") for e in extra):
+        args.names = [*args.names, *extra]  # `notebooks execute --smoke 01 05`: names after a flag
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         apply_settings(args, argv)
         command = importlib.import_module(f"scribblegap.cli.{args.command.replace('-', '_')}")  # torch loads here
@@ -43,11 +56,13 @@ def main(argv=None) -> int:
     except ScribblegapError as exc:
         if args.debug:
             raise
+        end_progress_bars()
         print(f"scribblegap {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:  # a full disk, a read-only folder, a path under a file, no permission
         if args.debug:
             raise
+        end_progress_bars()
         print(f"scribblegap {args.command}: error: {system_refusal(exc, getattr(args, 'out', None))}",
               file=sys.stderr)
         return 2

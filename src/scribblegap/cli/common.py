@@ -10,7 +10,7 @@ from scribblegap.core.layout import RECORD
 from scribblegap.data import load_dataset
 
 LABEL_KEYWORDS = ("full", "points")  # --labels that name the data set's own masks or points.json
-CHECKPOINT = "checkpoint.pt"  # as network.checkpoint names it (not imported: that module loads torch)
+CHECKPOINT = "checkpoint.pt"  # as network.checkpoint names it (not imported: it loads the models' code)
 RUN_FILES = (RECORD, MANIFEST, "config.json", "log.jsonl", "train.out")  # what training writes beside it
 
 
@@ -26,7 +26,8 @@ def data_inputs(ds) -> dict:
     root = getattr(ds, "root", None)
     if root is None:
         return {}
-    return {"data folder": root, "image folder": root / "JPEGImages", "mask folder": ds.mask_root}
+    return {"data folder": root, "image folder": root / "JPEGImages",
+            "mask folder": getattr(ds, "mask_root", None)}
 
 
 def path_input(what: str, spec) -> dict:
@@ -37,9 +38,13 @@ def path_input(what: str, spec) -> dict:
 
 
 def checkpoint_input(spec) -> dict:
-    """The run folder of --checkpoint (a run folder or its checkpoint.pt): a folder of outputs stays out of it."""
+    """The run folder of --checkpoint (a run folder, or a checkpoint beside what training wrote): a folder of
+    outputs stays out of it. A checkpoint file elsewhere (a copy among other files) is only itself."""
     path = Path(spec)
-    return {"checkpoint's run folder": path if path.is_dir() else path.parent}
+    run = path if path.is_dir() else path.parent
+    if path.is_dir() or any((run / name).is_file() for name in RUN_FILES):
+        return {"checkpoint's run folder": run}
+    return {"checkpoint": path}
 
 
 def run_files(spec) -> dict:

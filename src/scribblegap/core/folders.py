@@ -168,15 +168,21 @@ def check_not_input(out, inputs: dict, option: str = "--out") -> None:
     if out is None:
         return
     target = Path(out).expanduser().resolve()
+    clashes = []  # (rank, relation, what, path): the input itself first, then the nearest one around or below
     for what, source in inputs.items():
         if source is None:
             continue
         held = Path(source).expanduser().resolve()
-        relation = ("is" if target == held else "lies inside" if held in target.parents
-                    else "contains" if target in held.parents else None)
-        if relation:
-            raise DataError(out, f"{option} {relation} the {what} {source} that this command reads; outputs "
-                                 "never replace inputs (--overwrite neither): choose another path")
+        if target == held:
+            clashes.append((0, "is", what, source))
+        elif held in target.parents:
+            clashes.append((1 + target.parents.index(held), "lies inside", what, source))
+        elif target in held.parents:
+            clashes.append((1 + held.parents.index(target), "contains", what, source))
+    if clashes:
+        _, relation, what, source = min(clashes, key=lambda clash: clash[0])
+        raise DataError(out, f"{option} {relation} the {what} {source} that this command reads; outputs "
+                             "never replace inputs (--overwrite neither): choose another path")
 
 
 def _first_missing(folder: Path) -> Path | None:

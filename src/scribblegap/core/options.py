@@ -28,6 +28,25 @@ def _field_default(f):
     return f.default_factory() if f.default_factory is not MISSING else None
 
 
+def _example(f):
+    """What a field's values look like: its default, or an empty tuple for an optional tuple field (a
+    default of None says nothing of the type, and ``--set curve_seeds=1`` means ``(1,)``)."""
+    default = _field_default(f)
+    if default is None and str(f.type).replace(" ", "").startswith("tuple|"):
+        return ()
+    return default
+
+
+def _parsed(part):
+    """One item of a tuple given as text (``0.01,0.02``): a number where it reads as one."""
+    if not isinstance(part, str):
+        return part
+    try:
+        return json.loads(part)
+    except json.JSONDecodeError:
+        return part
+
+
 def _convert(value, example, name: str, what: str):
     """``value`` (text or JSON-like) as the type of ``example``, the field's default."""
     if isinstance(value, str):
@@ -50,7 +69,7 @@ def _convert(value, example, name: str, what: str):
             raise ValueError
         if kind is tuple:
             parts = value.split(",") if isinstance(value, str) else value if isinstance(value, (list, tuple)) else [value]
-            return tuple(type(example[0])(v) if example else v for v in parts)
+            return tuple(type(example[0])(v) if example else _parsed(v) for v in parts)
         if kind is int and isinstance(value, float) and not value.is_integer():
             raise ValueError
         converted = kind(value)
@@ -76,7 +95,7 @@ def typed_changes(cls, changes: dict, what: str = "setting") -> dict:
     unknown = set(changes) - set(known)
     if unknown:
         raise unknown_names(what, unknown, known)
-    return {k: _convert(v, _field_default(known[k]), k, what) for k, v in changes.items()}
+    return {k: _convert(v, _example(known[k]), k, what) for k, v in changes.items()}
 
 
 def typed_values(defaults: dict, changes: dict, what: str = "parameter") -> dict:

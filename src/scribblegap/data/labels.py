@@ -76,7 +76,7 @@ class DataClasses:
     palette: np.ndarray  # (256, 3) uint8: a colour per id, the VOC colour where none is given
 
 
-VOC = DataClasses(VOC_CLASSES, 0, voc_palette())
+VOC_DATA_CLASSES = DataClasses(VOC_CLASSES, 0, voc_palette())
 
 _COMMENT = re.compile(r"\s#(?:\s|$)")  # " # ..." after the name (a colour's '#' has no space after it)
 _BACKGROUND = re.compile(r"background\s*:(.*)")

@@ -14,7 +14,7 @@ import numpy as np
 from scribblegap.core.errors import DataError
 from scribblegap.core.io import read_image, read_label_png, verified_image_shape
 from scribblegap.data.base import SegmentationData
-from scribblegap.data.labels import CLASS_FILE, VOC, LabelSpace, read_class_file
+from scribblegap.data.labels import CLASS_FILE, VOC_DATA_CLASSES, LabelSpace, read_class_file
 
 IMAGE_SUFFIXES = (".jpg", ".png", ".jpeg")  # looked for in this order
 
@@ -74,7 +74,7 @@ class VOCSegmentation(SegmentationData):
         self.name = self.root.name
         # read first: a bad class file stops a command before anything is written
         self.class_file = self.root / CLASS_FILE if (self.root / CLASS_FILE).exists() else None
-        self.data_classes = read_class_file(self.class_file) if self.class_file else VOC
+        self.data_classes = read_class_file(self.class_file) if self.class_file else VOC_DATA_CLASSES
         self.palette = self.data_classes.palette
         self._valid = LabelSpace.create(self.data_classes.names).valid_values()
         labels = LabelSpace.create(self.data_classes.names, classes, background=self.data_classes.background)

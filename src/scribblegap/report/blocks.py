@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scribblegap.core.layout import SUMMARY
+from scribblegap.core.layout import CONFIG, SUMMARY
 from scribblegap.core.settings import REPO_ROOT
 from scribblegap.experiment.results import load_summary
 from scribblegap.report import markdown, tables
+from scribblegap.report.claims import load_results
 
 KINDS = ("claims", "gap", "budget", "pseudo", "points", "boundary", "regimes")
 
@@ -24,9 +25,9 @@ def results_block(kind: str, name: str = "voc12-mini", results_root=None) -> str
     if kind == "claims":
         return markdown.claims_section(root, (name,))
     if kind == "gap":
-        return tables.gap_table(summary)
+        return tables.gap_table(summary, results=load_results(folder))
     if kind == "budget":
-        return tables.budget_table(summary, load_summary(folder / "config.json"))
+        return tables.budget_table(summary, load_summary(folder / CONFIG), load_results(folder))
     if kind == "pseudo":
         return tables.pseudo_label_table(summary)
     if kind == "points":

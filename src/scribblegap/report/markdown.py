@@ -13,9 +13,9 @@ from scribblegap.core.layout import REPORT, SUMMARY
 from scribblegap.data.plots import save_figure
 from scribblegap.experiment.results import load_summary, recorded_curve
 from scribblegap.report import tables
-from scribblegap.report.claims import budget_f_std, budget_rows, judge
+from scribblegap.report.claims import budget_f_std, budget_rows, CLAIM_ORDER, claims, load_results
 from scribblegap.report.figures import boundary_figure, budget_figure, training_curves_figure
-from scribblegap.report.tables import regimes_table
+from scribblegap.report.tables import CLAIM_HEADER, claim_cells, regimes_table
 
 
 def _training_curves(summary: dict) -> dict:
@@ -57,13 +57,14 @@ def section(results_dir: Path, figures_dir: Path, title: str) -> str:
     if not summary:
         return f"### {title}\n\nNo results yet (`{results_dir}/summary.json` is missing).\n"
     config = load_summary(results_dir / "config.json")
-    parts = [f"### {title}\n", tables.gap_table(summary), tables.class_iou_table(summary),
+    results = load_results(results_dir)  # one cache of comparisons for every table
+    parts = [f"### {title}\n", tables.gap_table(summary, results=results), tables.class_iou_table(summary),
              tables.gap_along_training(summary),
              tables.pseudo_label_table(summary), tables.fusion_table(results_dir / "fusion_variants.json"),
-             tables.budget_table(summary, config), tables.points_table(summary),
-             tables.pseudo_label_table(summary, "points_pseudo_labels", "Pseudo-labels from human clicks"),
+             tables.budget_table(summary, config, results), tables.points_table(summary),
+             tables.pseudo_label_table(summary, "pseudo_labels@points", "Pseudo-labels from human clicks"),
              tables.boundary_table(results_dir / "boundary.json"),
-             tables.preset_search_table(results_dir / "preset_search.json"), tables.claims_table(summary)]
+             tables.preset_search_table(results_dir / "preset_search.json"), tables.claims_table(results)]
     parts += [f"![{caption}](figures/{path.name})\n" for path, caption in figures(results_dir, figures_dir)]
     return "\n".join(p for p in parts if p)
 
@@ -135,14 +136,19 @@ def benchmarks_section(results_root="results") -> str:
     return "\n".join(lines) + "\n"
 
 
-def claims_section(results_root="results", names=("voc12-mini",)) -> str:
-    """The paper's claims against what the recorded runs show, one row per claim and results folder."""
-    lines = ["| claim of the paper | results | what the runs here show | verdict |", "| --- | --- | --- | --- |"]
-    verdicts = {name: judge(load_summary(Path(results_root) / name / "summary.json")) for name in names}
-    for i in range(len(next(iter(verdicts.values())))):
+def claims_section(results_root="results", names=("voc12-mini",), crf: bool = False) -> str:
+    """The paper's claims against what the recorded runs show: for each claim, the rows of every results
+    folder (:func:`~scribblegap.report.claims.claims`: one per budget it is judged at), with their estimate,
+    95% interval, verdict and the seeds a decision would need."""
+    header = CLAIM_HEADER[:1] + ["results"] + CLAIM_HEADER[1:]
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    rows = {name: claims(load_results(Path(results_root) / name), crf) for name in names}
+    for claim in CLAIM_ORDER:
         for name in names:
-            claim, seen, verdict = verdicts[name][i]
-            lines.append(f"| {claim} | {name} | {seen} | **{verdict}** |")
+            for row in rows[name]:
+                if row["claim"] == claim:
+                    cells = claim_cells(row)
+                    lines.append("| " + " | ".join(cells[:1] + [name] + cells[1:]) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -154,8 +160,8 @@ def update_readme_blocks(readme="README.md", results_root="results", names=(), c
     """Every results block of the README: one per results folder, the regimes, the benchmarks, the claims."""
     for name in names:
         update_readme(readme, (Path(results_root) / name / "report.md").read_text(), name)
-    summaries = {n: load_summary(Path(results_root) / n / "summary.json") for n in REGIMES}
-    update_readme(readme, regimes_table({n: s for n, s in summaries.items() if s}, REGIMES), "regimes")
+    found = {n: load_results(Path(results_root) / n) for n in REGIMES}
+    update_readme(readme, regimes_table({n: r for n, r in found.items() if r["summary"]}, REGIMES), "regimes")
     update_readme(readme, benchmarks_section(results_root), "benchmarks")
     if claim_names:
         update_readme(readme, claims_section(results_root, tuple(claim_names)), "claims")

@@ -6,15 +6,18 @@ import math
 from pathlib import Path
 
 from scribblegap.experiment.results import recorded_curve
-from scribblegap.report.claims import (budget_f_std, budget_paired, budget_rows, budget_verdict,
-                                       clicks_gap_closed, CLOSE_WITHIN, gap_analysis, judge, leaves_gap,
-                                       MIN_SIGMAS, paired_difference, paired_text)
+from scribblegap.report import stats
+from scribblegap.report.claims import (as_results, budget_f_std, budget_rows, claim_closing, claims,
+                                       clicks_gap_closed, CLOSE_WITHIN, difference_at, format_interval,
+                                       format_value, MAIN, main_budget, needed_text, PAPER, ratio_at, results_of,
+                                       row_text, seeds_text, verdict_text)
 
 LABELS = {"F": "full masks", "B": "scribbles, partial CE", "W": "pseudo-labels (local + global, CRF)",
           "R": "scribbles, pCE + DenseCRF loss (Tang et al.)", "F_fast": "full masks (fast preset)",
           "B_fast": "scribbles (fast preset)", "W_confident": "confident pseudo-labels only",
           "W_soft": "soft targets: the fused + CRF probabilities",
-          "W_round2": "round 2: pseudo-labels fused with W as the global annotator"}
+          "W_round2": "round 2: pseudo-labels fused with W as the global annotator",
+          "W_rloss": "pseudo-labels, with the DenseCRF loss beside"}
 
 
 def pct(x, digits=1) -> str:
@@ -32,39 +35,61 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)] + ["| " + " | ".join(r) + " |" for r in rows]
 
 
-OPTIONS = ("W_confident", "W_soft", "W_round2")  # W's recipe changed in one respect
+def _models(summary: dict) -> list[tuple[str, str]]:
+    """(key, what) of the summary's networks in the order of LABELS; W_confident_t<threshold> under W_confident."""
+    out = []
+    for key, what in LABELS.items():
+        if key in summary:
+            out.append((key, what))
+        if key == "W_confident":
+            out += [(k, f"{what} (threshold {k.split('_t', 1)[1]})") for k in sorted(summary)
+                    if k.startswith("W_confident_t") and isinstance(summary[k], dict)]
+    return out
 
 
-def gap_table(summary: dict, title: str = "F, B, W and R on val") -> str:
-    rows = [[key, what, mean_std(summary[key]), mean_std(summary[key], "miou_crf")]
-            for key, what in LABELS.items() if key in summary]
+def _options(summary: dict) -> list[str]:
+    """The retraining options recorded (W changed in one respect): W_confident..., W_soft, W_rloss, W_round2."""
+    return [k for k, _ in _models(summary) if k.startswith("W_") and summary[k].get("runs")]
+
+
+def _with_interval(result: dict | None, unit: str = "points") -> str:
+    """"+2.7 [+0.2, +5.2]"; the estimate alone where one seed gives no interval; "–" without runs."""
+    if result is None:
+        return "–"
+    value = format_value(result["estimate"], unit)
+    return value if result["n"] < 2 else f"{value} {format_interval(result['low'], result['high'], unit)}"
+
+
+def gap_table(summary: dict, title: str = "F, B, W and R on val", results: dict | None = None) -> str:
+    """F, B, W, R and the options (mean ± seed std), then F - B and the share of it each closes with their 95%
+    intervals (:mod:`scribblegap.report.claims`), without and with the test-time CRF."""
+    results = results if results is not None else as_results(summary)
+    rows = [[key, what, mean_std(summary[key]), mean_std(summary[key], "miou_crf")] for key, what in _models(summary)]
     if not rows:
         return ""
     lines = [f"#### {title}", ""] + _table(["model", "labels", "val mIoU % (mean ± std over seeds)",
                                             "with test-time CRF"], rows) + [""]
-    for field, name in (("miou", "without CRF"), ("miou_crf", "with test-time CRF")):
-        g = gap_analysis(summary, field)
-        if not g["available"]:
+    for crf, name in ((False, "without CRF"), (True, "with test-time CRF")):
+        gap = difference_at(results, "F", "B", MAIN, crf)
+        if gap is None:
             continue
-        noise = pct(g["pooled_std"]) if g["pooled_std"] is not None else "unknown (one seed)"
-        verdict = (f"F - B = {pct(g['gap'])} points, {g['sigmas']:.1f}x the pooled seed std ({noise})"
-                   if g["sigmas"] is not None else f"F - B = {pct(g['gap'])} points; seed noise {noise}")
-        paired = paired_text(paired_difference(summary, "F", "B", field))
-        if paired:
-            verdict += f"; {paired}"
-        if g["measurable"]:
-            parts = [f"{k}: {pct(r['ratio'])}% ± {pct(r['ratio_err'])}" for k, r in g["reductions"].items()]
-            verdict += ". Gap reduction (K - B) / (F - B): " + (", ".join(parts) if parts else "no W or R yet")
-        elif g["pooled_std"] is None:
-            verdict += ". With one seed the noise is unknown, so no gap reduction is reported"
-        else:
-            verdict += (f". The gap does not exceed {MIN_SIGMAS:g}x the seed noise, so no gap reduction is "
-                        "reported: it would be a ratio of noise")
-        lines.append(f"- {name}: {verdict}.")
-        options = [f"{key} - W, {paired_text(paired_difference(summary, key, 'W', field))}"
-                   for key in OPTIONS if paired_difference(summary, key, "W", field)]
+        if gap["n"] < 2:
+            lines.append(f"- {name}: F - B = {format_value(gap['estimate'])} points (one seed: no interval, so no "
+                         "share of the gap is judged).")
+            continue
+        text = (f"F - B = {format_value(gap['estimate'])} points, 95% interval "
+                f"{format_interval(gap['low'], gap['high'])} ({seeds_text(gap)})")
+        shares = [f"{key} {_with_interval(ratio_at(results, key, MAIN, crf), 'share')}"
+                  for key in ("W", "R", *_options(summary)) if ratio_at(results, key, MAIN, crf)]
+        if shares:
+            text += ". Share of the gap closed, (K - B) / (F - B): " + ", ".join(shares)
+            if gap["low"] <= 0:
+                text += " (F - B is not shown above 0, so these shares are not judged)"
+        lines.append(f"- {name}: {text}.")
+        options = [f"{key} - W {_with_interval(difference_at(results, key, 'W', MAIN, crf))}"
+                   for key in _options(summary) if difference_at(results, key, "W", MAIN, crf)]
         if options:
-            lines.append(f"- the retraining options against W ({name}): " + "; ".join(options) + ".")
+            lines.append(f"- the retraining options against W ({name}, paired by seed): " + "; ".join(options) + ".")
     return "\n".join(lines) + "\n"
 
 
@@ -86,13 +111,36 @@ def class_iou_table(summary: dict, keys=("F", "B", "W", "R")) -> str:
                      + _table(["class"] + [f"{k} %" for k in keys], rows)) + "\n"
 
 
-def claims_table(summary: dict) -> str:
-    """The paper's claims against this results folder's runs (:func:`~scribblegap.report.claims.judge`)."""
-    if not any(k in summary for k in ("F", "B", "W")):
+CLAIM_HEADER = ["claim of the paper", "budget", "seeds", "estimate", "95% interval", "verdict", "seeds needed"]
+
+
+def test_text() -> str:
+    """The test in two sentences: the second paragraph of :mod:`scribblegap.report.stats`, on one line."""
+    paragraphs = (stats.__doc__ or "").split("\n\n")
+    return " ".join(paragraphs[1].split()) if len(paragraphs) > 1 else ""
+
+
+def claim_cells(row: dict) -> list[str]:
+    """A claim row's cells under :data:`CLAIM_HEADER`."""
+    estimate = format_value(row["estimate"], row["unit"]) if row["estimate"] is not None else "–"
+    return [row["claim"], row["where"] or "–", seeds_text(row), estimate,
+            format_interval(row["low"], row["high"], row["unit"]) if row["n"] >= 2 else "–", verdict_text(row),
+            needed_text(row)]
+
+
+def claims_table(results: dict) -> str:
+    """The paper's claims against a results folder's runs (:func:`~scribblegap.report.claims.claims`), the
+    scores without the test-time CRF and, where every network of a comparison has them, with it."""
+    results = as_results(results)
+    if not any(k in results["summary"] for k in ("F", "B", "W")):
         return ""
-    rows = [[claim, seen, f"**{verdict}**"] for claim, seen, verdict in judge(summary)]
-    return "\n".join(["#### The paper's claims against these runs", ""]
-                     + _table(["claim of the paper", "what the runs here show", "verdict"], rows)) + "\n"
+    header = CLAIM_HEADER[:2] + ["test-time CRF"] + CLAIM_HEADER[2:]
+    rows = []
+    for crf, shown in ((False, "no"), (True, "yes")):
+        for row in claims(results, crf):
+            cells = claim_cells(row)
+            rows.append(cells[:2] + [shown] + cells[2:])
+    return "\n".join(["#### The paper's claims against these runs", "", test_text(), ""] + _table(header, rows)) + "\n"
 
 
 def _curves(summary: dict, key: str) -> list[dict]:
@@ -127,44 +175,65 @@ def pseudo_label_table(summary: dict, key: str = "pseudo_labels", title: str = "
     return "\n".join([f"#### {title}", ""] + _table(["annotator", "train mIoU %", "pixel accuracy %"], rows)) + "\n"
 
 
-def budget_table(summary: dict, config: dict | None = None) -> str:
+def budget_table(summary: dict, config: dict | None = None, results: dict | None = None) -> str:
+    """B and W at every budget point, their paired differences with F and each other (95% intervals over
+    the seeds, and the val images where stored), the share of the gap closed where B is shown to leave one,
+    and the closing budget's verdict (:func:`~scribblegap.report.claims.claim_closing`)."""
     f, rows = budget_rows(summary)
     if not rows:
         return ""
+    results = results if results is not None else results_of(summary, config=config)
     f_std, band = budget_f_std(summary), summary.get("budget_curve", {}).get("F", {})
     preset = (config or {}).get("pipeline", {}).get("preset")
     seeds = sorted({r.get("n", 1) for r in rows})
     count = "one seed" if seeds == [1] else f"{'-'.join(map(str, seeds))} seeds"
     header = f"#### Annotation budget ({count} per point" + (f", preset {preset}" if preset else "") + ")"
+    main = main_budget(results)
     body = []
     for r in rows:
-        paired = budget_paired(r)
-        w_minus_b = (f"{100 * paired['mean']:+.1f} ± {pct(paired['std'])}" if paired else f"{100 * (r['W'] - r['B']):+.1f}")
+        point = MAIN if main is not None and math.isclose(r["budget"], main) else r["budget"]
+        descriptive = {k: (f - r[k] if f is not None else None) for k in ("B", "W")}
         body.append([f"{100 * r['budget']:g}%", f"{pct(_achieved(r), 2)}%", str(r.get("n", 1)),
-                     _with_std(r["B"], r.get("B_std")), _with_std(r["W"], r.get("W_std")), w_minus_b,
-                     pct(f - r["B"]) if f is not None else "–", pct(f - r["W"]) if f is not None else "–",
-                     _closed(f, r, f_std)])
+                     _with_std(r["B"], r.get("B_std")), _with_std(r["W"], r.get("W_std")),
+                     _difference_cell(difference_at(results, "W", "B", point), r["W"] - r["B"]),
+                     _difference_cell(difference_at(results, "F", "B", point), descriptive["B"]),
+                     _difference_cell(difference_at(results, "F", "W", point), descriptive["W"]),
+                     _closed(results, point, f, r)])
     if band.get("n", 1) > 1:
         f_text = f"{_with_std(f, band.get('miou_std'))} % (n={band['n']}: the F runs of the same seeds)"
     else:
         f_text = f"{pct(f)} % (one run" + (f"; the main chain's F has a seed std of {pct(f_std)})" if f_std else ")")
-    noisy = any(r.get("B_std") is not None for r in rows)
-    note = ("W - B: seed by seed, mean ± std. " if noisy else "") + (
-        f"Gap closed: (W - B) / (F - B) of the means, only where F - B exceeds {100 * CLOSE_WITHIN:g} point"
-        + (f" and {MIN_SIGMAS:g}x the pooled seed std of F and B there" if noisy else "") + ".")
+    note = ("W - B, F - B, F - W: the mean over the seeds of the paired difference (F, B and W of one seed), with "
+            "its 95% interval where the point has two or more seeds. Gap closed: (W - B) / (F - B), with its "
+            "interval, only where F - B's interval lies above 0 (at a point of one seed: where F - B exceeds "
+            f"{100 * CLOSE_WITHIN:g} point).")
+    closing = claim_closing(results)
+    verdict = (f"Closing budget (paper: about {100 * PAPER['closing_budget']:.1f}%): {row_text(closing)}: "
+               f"{verdict_text({**closing, 'note': ''})}")
     return "\n".join([header, "", f"F (full masks) = {f_text}", ""]
                      + _table(["budget", "achieved", "n", "B %", "W %", "W - B", "F - B", "F - W", "gap closed"],
                               body)
-                     + ["", note, "", budget_verdict(f, rows, f_std)[0] + "."]) + "\n"
+                     + ["", note, "", verdict + "."]) + "\n"
 
 
 def _with_std(value: float | None, std: float | None) -> str:
     return pct(value) if std is None else f"{pct(value)} ± {pct(std)}"
 
 
-def _closed(f: float | None, row: dict, f_std: float | None = None) -> str:
-    """(W - B) / (F - B) at one budget point; "–" where B leaves no gap there (:func:`leaves_gap`)."""
-    if f is None or not leaves_gap(f, row, f_std):
+def _difference_cell(result: dict | None, fallback: float | None) -> str:
+    """The paired difference with its interval; without per-seed runs of both, the difference of the means."""
+    if result is None:
+        return format_value(fallback) if fallback is not None else "–"
+    return _with_interval(result)
+
+
+def _closed(results: dict, point, f: float | None, row: dict) -> str:
+    """(W - B) / (F - B) at one budget point with its interval where F - B's interval lies above 0; at a point
+    of one seed (or without per-seed F), where F - B exceeds CLOSE_WITHIN; "–" elsewhere."""
+    gap = difference_at(results, "F", "B", point)
+    if gap is not None and gap["n"] >= 2:
+        return _with_interval(ratio_at(results, "W", point), "share") if gap["low"] > 0 else "–"
+    if f is None or f - row["B"] <= CLOSE_WITHIN:
         return "–"
     return f"{100 * (row['W'] - row['B']) / (f - row['B']):.0f}%"
 
@@ -257,13 +326,15 @@ def preset_search_table(path: Path) -> str:
 
 
 def regimes_table(summaries: dict[str, dict], labels: dict[str, str]) -> str:
-    """F, B, W and R of several results folders side by side, with F - B against its seed noise: the same
-    chain with and without an ImageNet-initialised trunk."""
+    """F, B, W and R of several results folders side by side (summaries, or the dicts of
+    :func:`~scribblegap.report.claims.load_results`), with F - B and its 95% interval: the same chain with and
+    without an ImageNet-initialised trunk."""
     rows = []
     for name, s in summaries.items():
-        g = gap_analysis(s)
-        gap = "–"
-        if g["available"]:
-            gap = f"{pct(g['gap'])}" + (f" ({g['sigmas']:.1f}x the seed std)" if g["sigmas"] is not None else "")
-        rows.append([labels.get(name, name), f"`{name}`", *(mean_std(s.get(k)) for k in ("F", "B", "W", "R")), gap])
-    return "\n".join(_table(["regime", "results", "F", "B", "W", "R", "F - B (points)"], rows)) + "\n"
+        results = as_results(s)
+        summary = results["summary"]
+        gap = difference_at(results, "F", "B")
+        gap_text = "–" if gap is None else (_with_interval(gap) + (" (one seed)" if gap["n"] < 2 else ""))
+        rows.append([labels.get(name, name), f"`{name}`", *(mean_std(summary.get(k)) for k in ("F", "B", "W", "R")),
+                     gap_text])
+    return "\n".join(_table(["regime", "results", "F", "B", "W", "R", "F - B (points, 95% interval)"], rows)) + "\n"
