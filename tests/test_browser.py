@@ -29,7 +29,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = "notebooks/05_fusion_and_regularisation.ipynb"
+NOTEBOOKS = ("notebooks/03_local_annotators.ipynb", "notebooks/05_fusion_and_regularisation.ipynb")
 CHROMIUM = os.environ.get("SCRIBBLEGAP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -129,9 +129,9 @@ def lab(tmp_path_factory, sync_playwright):
 def unchanged_notebook():
     """The test must leave the notebook pair as it was (autosave is off; this makes sure), and no
     checkpoint folder JupyterLab made beside it."""
-    paths = [ROOT / NOTEBOOK, (ROOT / NOTEBOOK).with_suffix(".py")]
+    paths = [ROOT / n for n in NOTEBOOKS] + [(ROOT / n).with_suffix(".py") for n in NOTEBOOKS]
     before = {p: p.read_bytes() for p in paths}
-    checkpoints = (ROOT / NOTEBOOK).parent / ".ipynb_checkpoints"
+    checkpoints = (ROOT / NOTEBOOKS[0]).parent / ".ipynb_checkpoints"
     had_checkpoints = checkpoints.exists()
     yield
     if not had_checkpoints:
@@ -143,17 +143,17 @@ def unchanged_notebook():
     assert not changed, f"the browser session rewrote {changed} (restored)"
 
 
-def _wait_for_kernel(base: str, token: str, timeout_s: float) -> None:
+def _wait_for_kernel(base: str, token: str, timeout_s: float, notebook: str) -> None:
     """Until the server reports the notebook's kernel started and idle (before that, Run All would ask for
     a kernel)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=10) as reply:
             sessions = json.load(reply)
-        if any(s.get("path") == NOTEBOOK and (s.get("kernel") or {}).get("execution_state") == "idle" for s in sessions):
+        if any(s.get("path") == notebook and (s.get("kernel") or {}).get("execution_state") == "idle" for s in sessions):
             return
         time.sleep(1)
-    pytest.fail(f"the kernel of {NOTEBOOK} did not start within {timeout_s:.0f} s (sessions: {sessions})")
+    pytest.fail(f"the kernel of {notebook} did not start within {timeout_s:.0f} s (sessions: {sessions})")
 
 
 def _accept_kernel_dialog(page) -> None:
@@ -168,7 +168,7 @@ def _prompts(page) -> list[str]:
     return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputPrompt").all_inner_texts()
 
 
-def _run_all_cells(page, artefacts: Path) -> None:
+def _run_all_cells(page, artefacts: Path, notebook: str) -> None:
     """Run > Run All Cells from the menu bar, as a reader would; clicked again if no cell starts (the
     notebook's kernel can still be connecting when the page first looks idle)."""
     for attempt in range(4):
@@ -187,11 +187,12 @@ def _run_all_cells(page, artefacts: Path) -> None:
                     return
                 time.sleep(0.5)
         time.sleep(5)
-    page.screenshot(path=str(artefacts / "browser_05_run_all_failed.png"), full_page=True)
-    pytest.fail(f"Run > Run All Cells did not start {NOTEBOOK} (screenshot: {artefacts / 'browser_05_run_all_failed.png'})")
+    shot = artefacts / f"browser_{Path(notebook).stem[:2]}_run_all_failed.png"
+    page.screenshot(path=str(shot), full_page=True)
+    pytest.fail(f"Run > Run All Cells did not start {notebook} (screenshot: {shot})")
 
 
-def _wait_for_run_all(page, timeout_s: float) -> None:
+def _wait_for_run_all(page, timeout_s: float, notebook: str) -> None:
     """Wait until every code cell has run; fail with the traceback when Run All stopped at an error."""
     deadline, stopped_since = time.monotonic() + timeout_s, None
     while True:
@@ -210,82 +211,119 @@ def _wait_for_run_all(page, timeout_s: float) -> None:
         if (state["done"] or state["busy"]) and not state["busy"] and state["kernel"] == "idle":
             stopped_since = stopped_since or time.monotonic()
             if time.monotonic() - stopped_since > 5:  # Run All has stopped short of the last cell
-                pytest.fail(f"{NOTEBOOK}: Run All stopped after {state['done']} of {state['n']} code cells:\n"
+                pytest.fail(f"{notebook}: Run All stopped after {state['done']} of {state['n']} code cells:\n"
                             + ("\n".join(state["tracebacks"]) or "(no traceback shown)"))
         else:
             stopped_since = None
         if time.monotonic() > deadline:
-            pytest.fail(f"{NOTEBOOK} did not finish within {timeout_s:.0f} s ({state['done']} of {state['n']} "
+            pytest.fail(f"{notebook} did not finish within {timeout_s:.0f} s ({state['done']} of {state['n']} "
                         f"code cells ran, {state['busy']} running or queued)")
         time.sleep(1)
 
 
-def _redrawn(image, iou, before: dict, timeout_s: float) -> dict:
-    """The inspector's figure and IoU line once both differ from ``before`` (or whatever shows at the timeout)."""
+def _figure(image, iou) -> dict:
+    try:
+        return {"src": image.get_attribute("src", timeout=2000), "iou": iou.inner_text(timeout=2000).strip()}
+    except Exception:  # the output area is being cleared and redrawn
+        return {}
+
+
+def _redrawn(image, iou, before: dict, timeout_s: float, iou_changes: bool) -> dict:
+    """The inspector's figure (and IoU line) once they differ from ``before``, or whatever shows at the timeout."""
     deadline, now = time.monotonic() + timeout_s, before
     while time.monotonic() < deadline:
-        try:
-            now = {"src": image.get_attribute("src", timeout=2000), "iou": iou.inner_text(timeout=2000).strip()}
-        except Exception:  # the output area is being cleared and redrawn
-            pass
-        if now["src"] != before["src"] and now["iou"] != before["iou"]:
+        now = _figure(image, iou) or now
+        if now["src"] != before["src"] and (now["iou"] != before["iou"] or not iou_changes):
             break
         time.sleep(0.5)
     return now
 
 
-def test_inspector_widget_updates_the_figure_and_the_iou(lab, sync_playwright, artefacts, unchanged_notebook):
+def _inspector(page, notebook: str, artefacts: Path):
+    inspector = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .widget-vbox",
+                             has=page.locator(".widget-dropdown")).filter(has=page.locator(".widget-output")).last
+    try:
+        inspector.wait_for(state="visible", timeout=60_000)
+    except Exception:
+        shown = page.locator(".jp-NotebookPanel .jp-OutputArea-output", has_text="VBox(").count()
+        hint = (" The widget shows as text (VBox(...)): the page has no widget renderer; jupyterlab_widgets "
+                "must be installed in the environment that runs JupyterLab (ipywidgets>=8 brings it)."
+                if shown else "")
+        shot = artefacts / f"browser_{Path(notebook).stem[:2]}_no_inspector.png"
+        page.screenshot(path=str(shot), full_page=True)
+        pytest.fail(f"the inspector widget of {notebook} did not render.{hint} Screenshot: {shot}")
+    inspector.scroll_into_view_if_needed()
+    return inspector
+
+
+def _use_the_inspector(page, notebook: str, artefacts: Path) -> dict:
+    """Change the image, the layer and the opacity; returns {change: (before, after)}."""
+    tag = Path(notebook).stem[:2]
+    inspector = _inspector(page, notebook, artefacts)
+    image = inspector.locator(".widget-output img").first
+    iou = inspector.locator(".widget-output .jp-OutputArea-output", has_text=IOU_LINE).last
+    image.wait_for(state="visible", timeout=60_000)
+    iou.wait_for(state="visible", timeout=60_000)
+    inspector.screenshot(path=str(artefacts / f"browser_{tag}_inspector_before.png"))
+    seen = {}
+
+    before = _figure(image, iou)
+    select = inspector.locator(".widget-dropdown select").first
+    options, current = select.locator("option").all_inner_texts(), select.input_value()
+    assert len(options) > 1, f"{notebook}: the image dropdown offers {options}"
+    after = before
+    for option in [o for o in options if o != current][:3]:  # another image; a few, in case two score alike
+        select.select_option(label=option)
+        after = _redrawn(image, iou, before, timeout_s=90, iou_changes=True)
+        if after["iou"] != before["iou"]:
+            break
+    seen["image"] = before, after
+
+    before = after
+    buttons = inspector.locator(".widget-toggle-buttons button")
+    names = buttons.all_inner_texts()
+    active = inspector.locator(".widget-toggle-buttons button.mod-active").inner_text()
+    other = next(n for n in names if n != active)
+    buttons.filter(has_text=re.compile(rf"^{re.escape(other)}$")).first.click()
+    seen["layer"] = before, _redrawn(image, iou, before, timeout_s=90, iou_changes=True)
+
+    before = seen["layer"][1]
+    readout = inspector.locator(".widget-hslider", has_text="opacity").locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("0.15")
+    page.keyboard.press("Enter")
+    seen["opacity"] = before, _redrawn(image, iou, before, timeout_s=90, iou_changes=False)
+    inspector.screenshot(path=str(artefacts / f"browser_{tag}_inspector_after.png"))
+    return seen
+
+
+def test_both_inspectors_redraw_for_image_layer_and_opacity(lab, sync_playwright, artefacts, unchanged_notebook):
     base, token = lab
-    started = time.monotonic()
+    started, errors, results = time.monotonic(), [], {}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.on("console", lambda msg: errors.append(f"console {msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(f"page error: {exc}"))
         try:
-            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={token}", timeout=120_000)
-            page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=120_000)
-            _wait_for_kernel(base, token, timeout_s=180)  # python3, from the notebook's metadata
-            _run_all_cells(page, artefacts)
-            _wait_for_run_all(page, RUN_TIMEOUT_S)
-
-            inspector = page.locator(".widget-vbox", has=page.locator(".widget-dropdown")).filter(
-                has=page.locator(".widget-output")).last
-            try:
-                inspector.wait_for(state="visible", timeout=60_000)
-            except Exception:
-                shown = page.locator(".jp-NotebookPanel .jp-OutputArea-output", has_text="VBox(").count()
-                hint = (" The widget shows as text (VBox(...)): the page has no widget renderer; jupyterlab_widgets "
-                        "must be installed in the environment that runs JupyterLab (ipywidgets>=8 brings it)."
-                        if shown else "")
-                page.screenshot(path=str(artefacts / "browser_05_no_inspector.png"), full_page=True)
-                pytest.fail(f"the inspector widget of {NOTEBOOK} did not render.{hint} "
-                            f"Screenshot: {artefacts / 'browser_05_no_inspector.png'}")
-            inspector.scroll_into_view_if_needed()
-            image = inspector.locator(".widget-output img").first
-            iou = inspector.locator(".widget-output .jp-OutputArea-output", has_text=IOU_LINE).last
-            image.wait_for(state="visible", timeout=60_000)
-            iou.wait_for(state="visible", timeout=60_000)
-            before = {"src": image.get_attribute("src"), "iou": iou.inner_text().strip()}
-            inspector.screenshot(path=str(artefacts / "browser_05_inspector_before.png"))
-
-            select = inspector.locator(".widget-dropdown select").first
-            options = select.locator("option").all_inner_texts()
-            current = select.input_value()
-            assert len(options) > 1, f"the image dropdown offers {options}"
-            after = before
-            for option in [o for o in options if o != current][:3]:  # another image; a few, in case two score alike
-                select.select_option(label=option)
-                after = _redrawn(image, iou, before, timeout_s=90)
-                if after["iou"] != before["iou"]:
-                    break
-            inspector.screenshot(path=str(artefacts / "browser_05_inspector_after.png"))
+            for notebook in NOTEBOOKS:
+                page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=120_000)
+                page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook .jp-Cell", timeout=120_000)
+                _wait_for_kernel(base, token, timeout_s=180, notebook=notebook)  # python3, from the notebook's metadata
+                _run_all_cells(page, artefacts, notebook)
+                _wait_for_run_all(page, RUN_TIMEOUT_S, notebook)
+                results[notebook] = _use_the_inspector(page, notebook, artefacts)
         except BaseException:
-            page.screenshot(path=str(artefacts / "browser_05_failure.png"), full_page=True)  # what the page showed
+            page.screenshot(path=str(artefacts / "browser_failure.png"), full_page=True)  # what the page showed
             raise
         finally:
             browser.close()
-    elapsed = time.monotonic() - started
-    print(f"browser test: {elapsed:.0f} s; screenshots in {artefacts}")
-    assert after["src"] != before["src"], f"picking another image did not change the inspector's figure (see {artefacts})"
-    assert after["iou"] != before["iou"], (f"picking another image did not change the per-image IoU line: "
-                                           f"{before['iou']!r} (see {artefacts})")
-    assert before["iou"].startswith(IOU_LINE) and re.search(r"\d+\.\d", after["iou"]), after["iou"]
+    print(f"browser test: {time.monotonic() - started:.0f} s; screenshots in {artefacts}")
+    for notebook, seen in results.items():
+        for change, (before, after) in seen.items():
+            assert after["src"] != before["src"], f"{notebook}: a new {change} did not redraw the figure ({artefacts})"
+            if change != "opacity":
+                assert after["iou"] != before["iou"], f"{notebook}: a new {change} left the IoU line {before['iou']!r}"
+        assert seen["image"][1]["iou"].startswith(IOU_LINE) and re.search(r"\d+\.\d", seen["image"][1]["iou"])
+    assert not errors, "errors in the browser console:\n" + "\n".join(errors[:20])

@@ -124,6 +124,7 @@ CONFIGS = {
         "points, the retraining options, round 2 and the human clicks on three",
         data="voc12-mini", classes="voc12-mini", preset="cpu-pretrained", local_method="random-walker",
         seeds=(0, 1, 2, 3, 4, 5), curve_seeds=(0, 1, 2), variant_seeds=(0, 1, 2), stages=_FULL,
+        confident_thresholds=(0.7, 0.95),  # from the confidence sweep: each keeps 60-90% of the pixels (summary["confidence"])
         budgets=(0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.10), focus_budgets=(0.01,)),
     "voc12-mini-long": Preset(
         "the benchmark with a 3x schedule (1800 steps): does the gap, and what W closes of it, depend on "
