@@ -138,7 +138,7 @@ for name, rows in made_up.items():
 #
 # Seed $s$'s scribbles at budget $\beta$ are in `layout.scribbles(simulated_tag(β, s))` (e.g.
 # `outputs/voc12-mini/budget-0.03/s1/scribbles`). In CI mode the budget stage of the tiny chain runs here (24
-# embedded scenes, two budgets, 30-step networks); otherwise the benchmark's folders are read where they
+# embedded scenes, two budgets, 15-step networks); otherwise the benchmark's folders are read where they
 # exist (they are not in the repository). $\beta$ is recomputed from the PNGs and checked against what the
 # simulator recorded.
 

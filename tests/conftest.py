@@ -76,7 +76,7 @@ TINY_STAGES = ("chain", "F", "R", "evaluate", "pseudo", "variants", "round2", "b
 
 @pytest.fixture(scope="session")
 def tiny_chain(tmp_path_factory):
-    """The whole chain once per test session, on 24 embedded hard scenes with 30-step networks: two seeds of
+    """The whole chain once per test session, on 24 embedded hard scenes with 15-step networks: two seeds of
     F, B, W and R at the main budget and at 1%, the retraining options and round 2 on the first seed.
     Returns (config, root, log lines)."""
     from dataclasses import replace

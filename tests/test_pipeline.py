@@ -1,4 +1,4 @@
-"""The whole chain on 24 embedded scenes with 30-step networks (one chain per session, ``tiny_chain``):
+"""The whole chain on 24 embedded scenes with 15-step networks (one chain per session, ``tiny_chain``):
 every stage records its keys, a seed repeats the whole method, and a rerun finds everything done."""
 import json
 import shutil
@@ -40,11 +40,11 @@ def test_every_stage_records_its_results(tiny_chain):
     assert all(row["pseudo_labels"]["fused_crf"] is not None for row in point["runs"])
     assert (root / "results" / cfg.name / "report.md").read_text().startswith("### ")
     saved = _summary(cfg, root, "config")
-    assert saved["pipeline"]["name"] == cfg.name and saved["training"]["iters"] == 30
+    assert saved["pipeline"]["name"] == cfg.name and saved["training"]["iters"] == 15
     boundary = _summary(cfg, root, "boundary")
     assert boundary["models"] == ["F", "B", "W"] and sum(boundary["pixels"]) > 0
     record = summary["F"]["runs"][0]
-    assert record["config"]["iters"] == 30 and record["spec"]["labels"] == "full" and record["commit"]
+    assert record["config"]["iters"] == 15 and record["spec"]["labels"] == "full" and record["commit"]
 
 
 def test_the_sample_holds_every_layer_of_images_where_the_layers_differ(tiny_chain):

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scribblegap.core.layout import Layout
-from scribblegap.core.settings import REPO_ROOT
+from scribblegap.core.settings import REPO_ROOT, cache_dir
 from scribblegap.experiment import stages as st
 from scribblegap.experiment.configs import PipelineConfig, load_config
 from scribblegap.experiment.sample import write_sample
@@ -112,25 +112,35 @@ def run_config(spec: str = "default", root=None, log=print, **overrides) -> dict
 
 # per-image stages in the notebook's own process (workers=1): no process pools inside a Jupyter kernel
 SMOKE_OVERRIDES = dict(limit=24, seeds=(0,), curve_seeds=None, variant_seeds=None, focus_budgets=(),
-                       train_overrides={"iters": 30, "batch_size": 8, "eval_every": 0}, budgets=(0.01, 0.05),
+                       train_overrides={"iters": 15, "batch_size": 8, "eval_every": 0}, budgets=(0.01, 0.05),
                        progress=False, workers=1, stages=("chain", "F", "evaluate", "pseudo"))
 
 
 def smoke_config(config: str = "default", stages=None, **overrides) -> PipelineConfig:
-    """A tiny version of ``config`` on 24 embedded scenes with 30-step networks (CI: seconds, not minutes);
+    """A tiny version of ``config`` on 24 embedded scenes with 15-step networks (CI: seconds, not minutes);
     ``overrides``: PipelineConfig fields changed on top (e.g. ``budgets=(0.01,)``)."""
     cfg = replace(load_config(config), name=f"{config}-smoke", data="default", classes=None, preset="cpu-fast",
                   **{**SMOKE_OVERRIDES, **overrides})
     return replace(cfg, stages=tuple(stages)) if stages else cfg
 
 
+def smoke_root() -> Path | None:
+    """Where tiny chains are kept between notebooks (``$SCRIBBLEGAP_CACHE/smoke-chains``): the notebooks run
+    in CI one after the other, and every stage resumes, so a chain one of them ran is not run again by the
+    next. None when the cache is off (then each call runs its own chain in a temporary folder)."""
+    cache = cache_dir()
+    return None if cache is None else cache / "smoke-chains"
+
+
 def example_chain(smoke: bool, config: str = "default", stages=None, log=print, **overrides) -> Chain:
     """The chain the notebooks inspect: the repository's own run of ``config`` (run first where missing),
     or, when ``smoke``, a tiny one in a temporary folder (``overrides`` change its config)."""
     if smoke:
-        root = Path(tempfile.mkdtemp(prefix="scribblegap_smoke_"))
-        atexit.register(shutil.rmtree, root, ignore_errors=True)  # tens of MB of smoke outputs: gone at exit
         cfg = smoke_config(config, stages, **overrides)
+        root = smoke_root()
+        if root is None:
+            root = Path(tempfile.mkdtemp(prefix="scribblegap_smoke_"))
+            atexit.register(shutil.rmtree, root, ignore_errors=True)  # tens of MB of smoke outputs: gone at exit
     else:
         root, cfg = None, load_config(config)
         cfg = replace(cfg, stages=tuple(stages)) if stages else cfg

@@ -194,3 +194,20 @@ def write_label_png(path: str | os.PathLike, labels: np.ndarray, palette: np.nda
         im.putpalette(np.asarray(palette, dtype=np.uint8).ravel().tolist())
     with atomic_path(path) as tmp:
         im.save(tmp, format="PNG")
+
+
+def read_text_file(path, what: str) -> str:
+    """A UTF-8 text file (a byte-order mark allowed) that a data set carries: a split file, ``classes.txt``;
+    a missing, unreadable or undecodable file is a :class:`DataError` naming it."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(path, f"{what} is missing")
+    if not path.is_file():
+        raise DataError(path, f"{what} is not a regular file")
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise DataError(path, f"cannot read {what} ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(path, f"{what} is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
+                              f"{exc.start})") from None

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from scribblegap.core.errors import ConfigError, DataError
-from scribblegap.core.io import IGNORE
+from scribblegap.core.io import IGNORE, read_text_file
 
 VOC_CLASSES = (
     "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
@@ -88,15 +88,7 @@ def read_class_file(path) -> DataClasses:
     """Parse a data set's ``classes.txt`` (format in the module docstring); anything it cannot use is a
     :class:`DataError` naming the file, the line and the problem."""
     path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "class file is missing" if not path.exists() else "class file is not a regular file")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise DataError(path, f"cannot read class file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(path, f"class file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
-                              f"{exc.start})") from None
+    text = read_text_file(path, "class file")
     names, colours, line_of, background = [], {}, {}, None
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from scribblegap.core.errors import DataError
-from scribblegap.core.io import read_image, read_label_png, verified_image_shape
+from scribblegap.core.io import read_image, read_label_png, read_text_file, verified_image_shape
 from scribblegap.data.base import SegmentationData
 from scribblegap.data.labels import CLASS_FILE, VOC_DATA_CLASSES, LabelSpace, read_class_file
 
@@ -27,15 +27,7 @@ def read_split(root: str | Path, split: str) -> list[str]:
     path = Path(root) / "ImageSets" / "Segmentation" / f"{split}.txt"
     if not path.exists():
         raise DataError(path, f"split file for {split!r} is missing")
-    if not path.is_file():
-        raise DataError(path, "split file is not a regular file")
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise DataError(path, f"cannot read split file ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise DataError(path, f"split file is not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset "
-                              f"{exc.start})") from None
+    text = read_text_file(path, "split file")
     ids, line_of = [], {}
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():

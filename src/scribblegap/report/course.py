@@ -50,6 +50,6 @@ def sample_layers(name: str = "voc12-mini", stand_in=None, results_root=None, lo
     if stand_in is None:
         raise FileNotFoundError(f"results/{name}/sample is missing: `scribblegap run --config {name}` writes it")
     log(f"results/{name}/sample is not there yet (`scribblegap run --config {name}` writes it): a tiny chain's "
-        "sample stands in (24 embedded scenes, 30-step networks - not a result)")
+        "sample stands in (24 embedded scenes, 15-step networks - not a result)")
     tiny = stand_in()
     return from_folder(tiny.layout.results, tiny.dataset("train"), note="tiny chain (24 embedded scenes) - not a result")
