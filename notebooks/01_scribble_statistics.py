@@ -211,27 +211,8 @@ for split, s in human.items():
           f"on another class {dis['pixels_on_other_class']}, on void {dis['pixels_on_void']}")
 
 
-def readable(fig, short=4):
-    """plot_statistics' ten panels made legible at notebook width: wrapped titles, class names cut to
-    ``short`` letters and turned, small fonts, the layout recomputed."""
-    import textwrap
-
-    fig.set_size_inches(20, 9)
-    fig.set_dpi(55)
-    for ax in fig.axes:
-        ax.set_title("\n".join(textwrap.wrap(ax.get_title(), 34)), fontsize=10)
-        ax.tick_params(labelsize=8)
-        ax.xaxis.label.set_size(9)
-        ax.yaxis.label.set_size(9)
-    names = fig.axes[1].get_xticklabels()  # the per-class panel
-    fig.axes[1].set_xticks(fig.axes[1].get_xticks(), [t.get_text()[:short] for t in names], rotation=45,
-                           ha="right")
-    fig.tight_layout(h_pad=2.5, w_pad=1.5)
-    return fig
-
-
 fig = plot_statistics(human["train"], title="human clicks, VOC12-mini train" + (f" ({SMOKE_NOTE})" if SMOKE else ""))
-show(readable(fig), "01_human_clicks_statistics")
+show(fig, "01_human_clicks_statistics")
 
 # %% [markdown]
 # Clicks are single pixels, so the width and length panels are degenerate (they matter for scribbles,
@@ -349,7 +330,7 @@ scribblesup = os.environ.get("SCRIBBLESUP_DIR")
 if scribblesup:
     sup, _ = dataset_statistics(train, WeakLabels(scribblesup, clip=True), progress=False)
     print(f"ScribbleSup: labelled {100 * sup['labelled_fraction']['mean_per_image']:.2f}% of the pixels")
-    show(readable(plot_statistics(sup, title="ScribbleSup scribbles, VOC12-mini train")), "01_scribblesup_statistics")
+    show(plot_statistics(sup, title="ScribbleSup scribbles, VOC12-mini train"), "01_scribblesup_statistics")
 else:
     print("SCRIBBLESUP_DIR is not set: the ScribbleSup scribbles are not available on this machine.")
 

@@ -329,9 +329,11 @@ print(f"[{layers.note or 'the VOC12-mini sample'}, {len(layers.keys)} images cho
 display(Markdown(results_block("gap", "voc12-mini")))
 
 # %% [markdown]
-# The paper's claims, judged from these runs by `scribblegap.report.claims` (paired by seed: a seed gives
-# all its networks the same scribbles, head initialisation and batch order, so the luck they share cancels
-# in their difference):
+# The paper's claims, judged from these runs by `scribblegap.report.claims`. A seed gives all its networks
+# the same scribbles, head initialisation and batch order, so each difference is paired by seed; its 95%
+# interval adds the paired t interval over seeds to the val images' shared error (a bootstrap over images).
+# *Confirmed*: the interval excludes no effect; *refuted*: it excludes the paper's value; *undecided*:
+# neither, with the seeds a decision would need:
 
 # %% tags=["results-block"]
 display(Markdown(results_block("claims", "voc12-mini")))

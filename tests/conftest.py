@@ -1,12 +1,44 @@
 """Shared fixtures. Real-data tests run whenever VOC12-mini is present; with
 SCRIBBLEGAP_REQUIRE_DATA=1 (set by .ci/run) its absence fails the run instead of skipping."""
 import os
+import re
+from pathlib import Path
 
 import pytest
 
+from scribblegap.cli import main
 from scribblegap.core.settings import voc12_mini_dir
 
 REQUIRE_DATA = os.environ.get("SCRIBBLEGAP_REQUIRE_DATA") == "1"
+
+
+# ------------------------------------------------------------------------------------------- CLI helpers
+PROGRESS_BAR = re.compile(r"\d+/\d+ \[[^\]]*(it/s|s/it)")  # tqdm's lines (on stderr before an error) are no message
+
+
+def refused(capsys, argv, *names, prefix=None) -> str:
+    """Run the CLI in-process: exit status 2 and one error line (argparse's usage aside) holding ``names``,
+    starting ``scribblegap <command>: error:`` (``prefix`` where argparse's main parser speaks)."""
+    try:
+        rc = main([str(a) for a in argv])
+    except SystemExit as exit_:
+        rc = exit_.code
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip() and not PROGRESS_BAR.search(line)]
+    if lines and lines[0].startswith("usage:"):  # an argparse error: usage, then its one error line
+        lines = [line for line in lines[1:] if not line.startswith(" ")]
+    assert rc == 2, err
+    assert "Traceback" not in err and len(lines) == 1, err
+    assert lines[0].startswith(prefix or f"scribblegap {argv[0]}: error:"), lines[0]
+    for name in names:
+        assert str(name) in lines[0], (name, lines[0])
+    return lines[0]
+
+
+def files_under(folder) -> list[str]:
+    """Every path under ``folder`` (files and folders), relative to it: what a refused command must not add."""
+    folder = Path(folder)
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ exit status 2, and leaves no partial output behind. Every broken input is made h
 import fcntl
 import json
 import math
-import re
 import subprocess
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from PIL import Image
 
-from conftest import make_tiny_voc
+from conftest import files_under, make_tiny_voc, refused
 from scribblegap.cli import main
 from scribblegap.data import load_dataset
 from scribblegap.core.folders import folder_lock
@@ -26,37 +25,13 @@ from scribblegap.data.store import save_probs
 
 # hypothesis keeps caches in ./.hypothesis by default: keep them out of the checkout
 set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "scribblegap-hypothesis")
-PROGRESS_BAR = re.compile(r"\|\s*\d+/\d+ \[[^\]]*(it/s|s/it)\]$")
 FAST = settings(max_examples=25, deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def refused(capsys, argv, *names) -> str:
-    """Run the CLI in-process: exit status 2 and one error line holding every string of ``names``.
-
-    argparse prints its usage above the error line (indented continuation lines); nothing else may appear.
-    """
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as exit_:
-        rc = exit_.code
-    err = capsys.readouterr().err
-    # progress bars (tqdm, on stderr before the error) are not messages
-    lines = [line for line in err.splitlines() if line.strip() and not PROGRESS_BAR.search(line)]
-    if lines and lines[0].startswith("usage:"):  # an argparse error: usage, then its one error line
-        lines = [line for line in lines[1:] if not line.startswith(" ")]
-    assert rc == 2, err
-    assert "Traceback" not in err and len(lines) == 1, err
-    assert lines[0].startswith(f"scribblegap {argv[0]}: error:"), lines[0]
-    for name in names:
-        assert str(name) in lines[0], (name, lines[0])
-    return lines[0]
 
 
-def files_under(folder) -> list[str]:
-    folder = Path(folder)
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
 def write_points(path, points: dict):

@@ -6,7 +6,6 @@ import contextlib
 import errno
 import json
 import os
-import re
 import shutil
 import struct
 import subprocess
@@ -18,7 +17,7 @@ import pytest
 from PIL import Image
 
 import scribblegap.network.checkpoint as checkpoint_module
-from conftest import make_tiny_voc
+from conftest import files_under, make_tiny_voc, refused
 from scribblegap.cli import main
 from scribblegap.core.folders import MANIFEST, WRITER
 from scribblegap.core.io import read_image
@@ -28,27 +27,9 @@ from scribblegap.data.store import save_probs
 TINY_TRAIN = ["--preset", "cpu-fast", "--data", "default", "--limit", "4", "--val-split", "", "--set", "iters=2",
               "--set", "batch_size=2", "--set", "eval_every=0", "--set", "crop_size=32", "--set", "base_size=48"]
 NO_SPACE = os.strerror(errno.ENOSPC)
-PROGRESS_BAR = re.compile(r"\d+/\d+ \[[^\]]*(it/s|s/it)")  # tqdm's lines (on stderr before an error) are no message
 
 
 # ------------------------------------------------------------------------------------------- helpers
-def refused(capsys, argv, *names, prefix=None) -> str:
-    """Run the CLI in-process: exit status 2 and one error line (argparse's usage aside) holding ``names``,
-    starting ``scribblegap <command>: error:`` (``prefix`` where argparse's main parser speaks)."""
-    try:
-        rc = main([str(a) for a in argv])
-    except SystemExit as exit_:
-        rc = exit_.code
-    err = capsys.readouterr().err
-    lines = [line for line in err.splitlines() if line.strip() and not PROGRESS_BAR.search(line)]
-    if lines and lines[0].startswith("usage:"):  # an argparse error: usage, then its one error line
-        lines = [line for line in lines[1:] if not line.startswith(" ")]
-    assert rc == 2, err
-    assert "Traceback" not in err and len(lines) == 1, err
-    assert lines[0].startswith(prefix or f"scribblegap {argv[0]}: error:"), lines[0]
-    for name in names:
-        assert str(name) in lines[0], (name, lines[0])
-    return lines[0]
 
 
 def ok(capsys, argv) -> str:
@@ -64,9 +45,6 @@ def snapshot(folder) -> dict:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def names_under(folder) -> list[str]:
-    folder = Path(folder)
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
 
 
 def manifest(folder) -> dict:
@@ -127,10 +105,10 @@ def test_simulate_never_writes_over_the_masks(tiny_voc, capsys, where, overwrite
     root, _ = tiny_voc
     out = {"masks": root / "SegmentationClass", "inside the masks": root / "SegmentationClass" / "sim",
            "data folder": root, "above the data": root.parent}[where]
-    before, names = snapshot(root), names_under(root)
+    before, names = snapshot(root), files_under(root)
     refused(capsys, ["simulate", "--data", root, "--out", out, "--workers", "1"] + ["--overwrite"] * overwrite,
             out, "that this command reads")
-    assert snapshot(root) == before and names_under(root) == names  # no scribble over a mask, no manifest, no lock
+    assert snapshot(root) == before and files_under(root) == names  # no scribble over a mask, no manifest, no lock
 
 
 def test_an_out_that_links_to_an_input_is_refused(tiny_voc, capsys, tmp_path):
@@ -207,7 +185,7 @@ def test_overwrite_refuses_a_folder_of_another_command(tiny_voc, capsys, tmp_pat
     before = snapshot(preds)
     refused(capsys, ["simulate", "--data", root, "--out", preds, "--overwrite"], preds, "scribblegap predict")
     refused(capsys, ["simulate", "--data", root, "--out", preds], preds, "scribblegap predict")
-    assert names_under(preds) == sorted(before) and snapshot(preds) == before  # not even a lock
+    assert files_under(preds) == sorted(before) and snapshot(preds) == before  # not even a lock
 
 
 def test_overwrite_refuses_files_no_manifest_lists(tiny_voc, capsys, tmp_path):
@@ -217,7 +195,7 @@ def test_overwrite_refuses_files_no_manifest_lists(tiny_voc, capsys, tmp_path):
     (mine / "notes.txt").write_text("a week of drawing")
     refused(capsys, ["simulate", "--data", root, "--out", mine, "--overwrite"], mine, "no manifest lists",
             "notes.txt")
-    assert names_under(mine) == ["notes.txt"]
+    assert files_under(mine) == ["notes.txt"]
 
 
 def test_overwrite_replaces_a_folder_of_its_own_command(tiny_voc, capsys, tmp_path):
@@ -263,20 +241,20 @@ def test_config_names_must_be_plain(name, capsys, tmp_path):
     config.write_text(json.dumps({"name": name}))
     refused(capsys, ["run", "--config", config, "--show"], "not a plain name")
     refused(capsys, ["run", "--config", "default", "--set", f"name={name}", "--show"], "not a plain name")
-    assert names_under(tmp_path) == ["conf", "conf/mine.json"]
+    assert files_under(tmp_path) == ["conf", "conf/mine.json"]
 
 
 @pytest.mark.parametrize("name", ["../escape", "a/b", ".hidden"])
 def test_report_names_must_be_plain(name, capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("scribblegap.cli.report.REPO_ROOT", tmp_path)
     refused(capsys, ["report", "--names", name, "--readme", ""], "not a plain name")
-    assert names_under(tmp_path) == []
+    assert files_under(tmp_path) == []
 
 
 def test_report_of_a_name_without_results_is_refused(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("scribblegap.cli.report.REPO_ROOT", tmp_path)
     refused(capsys, ["report", "--names", "nothing-here", "--readme", ""], "no results for 'nothing-here'")
-    assert names_under(tmp_path) == []
+    assert files_under(tmp_path) == []
 
 
 # ------------------------------------------- 4. a full disk, a read-only folder, a path under a file
@@ -300,7 +278,7 @@ def test_simulate_on_a_full_disk_keeps_its_finished_files_and_resumes(tiny_voc, 
     with monkeypatch.context() as patch:
         _fail_after(patch, Image.Image, "save", 1)
         refused(capsys, args, out, NO_SPACE, "free some space")
-    assert names_under(out) == [".lock", f"{ids[0]}.png", MANIFEST]  # no temp file, no stats.json
+    assert files_under(out) == [".lock", f"{ids[0]}.png", MANIFEST]  # no temp file, no stats.json
     first = (out / f"{ids[0]}.png").read_bytes()
     Image.open(out / f"{ids[0]}.png").load()  # complete and readable
     ok(capsys, args)  # space is back: it resumes
@@ -504,7 +482,7 @@ def test_a_refused_run_makes_no_folder(argv, capsys, tmp_path, monkeypatch):
     monkeypatch.setattr("scribblegap.pipeline.REPO_ROOT", tmp_path)
     monkeypatch.setattr("scribblegap.cli.run.run", lambda config: pytest.fail("the chain started"))
     refused(capsys, ["run", "--config", "default", *argv])
-    assert names_under(tmp_path) == []
+    assert files_under(tmp_path) == []
 
 
 def test_a_refused_train_makes_no_folder(capsys, tmp_path):
@@ -512,7 +490,7 @@ def test_a_refused_train_makes_no_folder(capsys, tmp_path):
     refused(capsys, ["train", *TINY_TRAIN, "--set", "lr=-1", "--out", out], "lr")
     refused(capsys, ["train", *TINY_TRAIN, "--labels", tmp_path / "nowhere", "--out", out], "nowhere")
     refused(capsys, ["train", *TINY_TRAIN, "--data", tmp_path / "nowhere", "--out", out], "nowhere")
-    assert names_under(tmp_path) == []
+    assert files_under(tmp_path) == []
 
 
 def test_a_failing_simulate_removes_the_folders_it_made(tiny_voc, capsys, tmp_path):

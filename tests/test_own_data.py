@@ -3,7 +3,6 @@ images of any size, either mask folder; bad class files and masks are one line, 
 data set without a background goes through simulate -> local -> fuse; the worked example builds offline and
 runs the whole chain under its own class names."""
 import json
-import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from PIL import Image
 
 from scribblegap.annotators.runner import run_local
+from conftest import refused
 from scribblegap.cli import main
 from scribblegap.core.errors import DataError
 from scribblegap.core.metrics import score_folder
@@ -24,7 +24,6 @@ from scribblegap.pseudolabels.fusion import fuse_dataset
 from scribblegap.scribbles.simulate import simulate_dataset
 from scribblegap.scribbles.sources import WeakLabels
 
-PROGRESS_BAR = re.compile(r"\|\s*\d+/\d+ \[[^\]]*(it/s|s/it)\]$")  # tqdm on stderr: not a message
 OWN = "# a field scene\nsky  #87ceeb\nroad 128,64,128\nbuilding\ntree  # no colour\nbackground: none\n"
 
 
@@ -56,15 +55,6 @@ def cli(*argv) -> int:
     return main([str(a) for a in argv])
 
 
-def refused(capsys, argv, *names) -> str:
-    """The CLI in this process: exit status 2 and one error line holding every string of ``names``."""
-    rc = main([str(a) for a in argv])
-    err = [line for line in capsys.readouterr().err.splitlines() if line.strip() and not PROGRESS_BAR.search(line)]
-    assert rc == 2 and len(err) == 1 and "Traceback" not in err[0], err
-    assert err[0].startswith(f"scribblegap {argv[0]}: error:"), err[0]
-    for name in names:
-        assert str(name) in err[0], (name, err[0])
-    return err[0]
 
 
 @pytest.fixture(scope="module")

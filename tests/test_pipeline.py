@@ -14,7 +14,7 @@ from scribblegap.core.metrics import miou_of_counts
 from scribblegap.experiment.configs import CONFIGS, load_config, show
 from scribblegap.experiment.reproduce import recorded_runs, rescore
 from scribblegap.experiment.results import load_per_image
-from scribblegap.experiment.sample import read_sample
+from scribblegap.experiment.sample import PROB_STEP, quantised_copy, read_sample
 from scribblegap.pipeline import layout_of, run, smoke_config
 
 
@@ -53,6 +53,19 @@ def test_the_sample_holds_every_layer_of_images_where_the_layers_differ(tiny_cha
     assert len(sample["ids"]) == 24 and sample["seed"] == 0
     for layer, folder in sample["folders"].items():
         assert sorted(p.stem for p in folder.glob("*.png")) == sorted(sample["ids"]), layer
+
+
+def test_the_sample_rounds_its_probabilities_to_steps_and_drops_the_channels_that_vanish(tmp_path):
+    rng = np.random.default_rng(0)
+    probs = rng.integers(0, 256, size=(3, 20, 30), dtype=np.uint8)
+    probs[1] = rng.integers(0, PROB_STEP // 2, size=(20, 30))  # below half a step everywhere: rounds to 0
+    np.savez_compressed(tmp_path / "a.npz", classes=np.array([0, 3, 5], dtype=np.uint8), probs=probs)
+    quantised_copy(tmp_path / "a.npz", tmp_path / "b.npz")
+    with np.load(tmp_path / "b.npz") as z:
+        assert z["classes"].tolist() == [0, 5] and z["probs"].dtype == np.uint8
+        rounded = z["probs"].astype(int)
+    assert ((rounded % PROB_STEP == 0) | (rounded == 255)).all()
+    assert np.abs(rounded - probs[[0, 2]].astype(int)).max() <= PROB_STEP // 2
 
 
 def test_every_evaluation_keeps_per_image_counts_that_give_back_its_score(tiny_chain):

@@ -325,7 +325,7 @@ def _reproduce(p):
 def _report(p):
     p.add_argument("--names", nargs="+", type=plain_name, default=None,
                    help="results/<name> folders (default: the folder of every named config that has one)")
-    p.add_argument("--claims", nargs="+", type=plain_name, default=["voc12-mini", "default"],
+    p.add_argument("--claims", nargs="+", type=plain_name, default=["voc12-mini"],
                    help="results folders the README's claims table judges")
     p.add_argument("--readme", default="README.md", help="README whose results blocks are replaced ('' for none)")
 

@@ -1,8 +1,8 @@
 """A small sample of a chain's pseudo-label layers that ships with the repository (``results/<name>/sample/``),
 so the notebooks can show and inspect real pseudo-labels from a fresh clone: for ``n`` training images, the
 scribbles, the local and global annotators, the fused and fused + CRF pseudo-labels as label maps (PNG), the
-annotators' probabilities as the compact stores (``<id>.npz``, uint8), and the dense masks. The images
-themselves stay in the data set (never copied into the repository).
+annotators' probabilities as the compact stores (``<id>.npz``, uint8, rounded to steps of ``PROB_STEP``), and
+the dense masks. The images themselves stay in the data set (never copied into the repository).
 """
 from __future__ import annotations
 
@@ -22,6 +22,18 @@ from scribblegap.experiment.stages import chain_folders, dataset
 
 LAYERS = ("scribbles", "local", "global", "fused", "fused_crf")
 SAMPLE = "sample"
+PROB_STEP = 8   # the sample's probabilities in steps of 8/255 (about 0.03): a third of the bytes of the stores
+
+
+def quantised_copy(src: Path, dst: Path, step: int = PROB_STEP) -> None:
+    """A probability store (``data.store``: uint8, probability x 255) rounded to multiples of ``step``; the
+    channels that round to zero everywhere are dropped (they were below step / 2 / 255 at every pixel)."""
+    with np.load(src) as z:
+        classes, probs = z["classes"], z["probs"]
+    rounded = np.minimum((probs.astype(np.int32) + step // 2) // step * step, 255).astype(np.uint8)
+    used = rounded.reshape(len(rounded), -1).max(axis=1) > 0
+    with open(dst, "wb") as f:
+        np.savez_compressed(f, classes=classes[used], probs=rounded[used])
 
 
 def pick_ids(config: PipelineConfig, folders: dict, n: int) -> list[str]:
@@ -53,7 +65,7 @@ def write_sample(config: PipelineConfig, layout: Layout, n: int = 32, seed: int 
         for key in ids:
             shutil.copy2(folders[layer] / f"{key}.png", tmp / layer / f"{key}.png")
             if layer != "scribbles":
-                shutil.copy2(stored_path(folders[layer], key), stored_path(tmp / layer, key))
+                quantised_copy(stored_path(folders[layer], key), stored_path(tmp / layer, key))
     (tmp / "mask").mkdir()
     for key in ids:
         write_label_png(tmp / "mask" / f"{key}.png", ds.mask(key), ds.palette)

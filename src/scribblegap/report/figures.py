@@ -4,6 +4,8 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
+from scribblegap.report.stats import paired_t
+
 RUN_COLOURS = {"F": "tab:green", "B": "tab:red", "W": "tab:blue", "R": "tab:purple"}
 
 
@@ -21,45 +23,48 @@ def training_curves_figure(curves: dict[str, list[tuple[int, list[dict]]]]):
     return fig
 
 
-def budget_figure(rows: list[dict], f_mean: float | None, f_std: float | None = None, clicks: dict | None = None,
-                  b_std: float | None = None):
-    """B and W against the achieved labelled fraction; F as a line with its seed band; clicks as lines.
-    Points of several seeds carry error bars of ± their seed std; for points of one seed, ``b_std`` (the seed
-    std of B at the default budget) is drawn as a band around each curve instead."""
+def budget_figure(rows: list[dict], f_scores: list[float], clicks: dict | None = None,
+                  human: tuple[float, float] | None = None):
+    """B, W and R against the achieved labelled fraction, each point the mean over its seeds with the 95% t
+    interval of that mean; F (which sees no scribbles) as a line with its interval as a band; human clicks as
+    dotted lines; ``human``, the share of pixels human scribbles cover (low, high), as a shaded span."""
 
     def achieved(r):  # where the simulator could not go as low as asked, the point sits where it did go
         a = r.get("achieved", r["budget"])
         return a.get("mean") if isinstance(a, dict) else a
 
-    x = [100 * achieved(r) for r in rows]
-    counts = sorted({r.get("n", 1) for r in rows}) or [1]
-    seeds, seeds_text = counts[-1], f"{counts[0]}-{counts[-1]}" if len(counts) > 1 else f"{counts[0]}"
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=90)
-    for key, color, label in (("B", "tab:red", "B: scribbles, pCE"), ("W", "tab:blue", "W: pseudo-labels")):
-        y = [100 * r[key] for r in rows]
-        if seeds > 1:
-            err = [100 * (r.get(f"{key}_std") or 0) for r in rows]
-            ax.errorbar(x, y, yerr=err, fmt="-o", color=color, capsize=3,
-                        label=f"{label} (mean ± seed std, {seeds_text} seeds)")
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=90)
+    if human:
+        ax.axvspan(100 * human[0], 100 * human[1], color="0.85", alpha=0.6, lw=0,
+                   label=f"human scribbles in the paper ({100 * human[0]:g}-{100 * human[1]:g}%)")
+    x_all = [100 * achieved(r) for r in rows]
+    labels = {"B": "B: scribbles, pCE", "W": "W: pseudo-labels", "R": "R: pCE + DenseCRF loss"}
+    for key, label in labels.items():
+        points = [(100 * achieved(r), paired_t([s[key] for s in r.get("runs", []) if s.get(key) is not None]))
+                  for r in rows]
+        points = [(x, t) for x, t in points if t["n"]]
+        if not points:
             continue
-        ax.plot(x, y, "-o", color=color, label=label)
-        if b_std:
-            ax.fill_between(x, [v - 100 * b_std for v in y], [v + 100 * b_std for v in y], color=color, alpha=0.12,
-                            label=f"{key} ± B's seed std" if key == "B" else None)
-    if f_mean is not None:
-        ax.axhline(100 * f_mean, color="tab:green", ls="--", label="F: full masks")
-        if f_std:
-            ax.axhspan(100 * (f_mean - f_std), 100 * (f_mean + f_std), color="tab:green", alpha=0.15,
-                       label="F ± seed std")
-    for key, color in (("B", "tab:red"), ("W", "tab:blue")):  # about one click per object: drawn as lines
+        x = [p for p, _ in points]
+        y = [100 * t["mean"] for _, t in points]
+        err = [100 * (t["high"] - t["mean"]) if t["n"] > 1 else 0 for _, t in points]
+        seeds = sorted({t["n"] for _, t in points})
+        ax.errorbar(x, y, yerr=err, fmt="-o", color=RUN_COLOURS[key], capsize=3,
+                    label=f"{label} ({'-'.join(map(str, seeds))} seeds)")
+    f = paired_t(f_scores) if f_scores else None
+    if f is not None and f["n"]:
+        ax.axhline(100 * f["mean"], color=RUN_COLOURS["F"], ls="--", label=f"F: full masks ({f['n']} seeds)")
+        if f["n"] > 1:
+            ax.axhspan(100 * f["low"], 100 * f["high"], color=RUN_COLOURS["F"], alpha=0.15)
+    for key in ("B", "W"):  # about one click per object: drawn as lines
         if (clicks or {}).get(key, {}).get("miou") is not None:
-            ax.axhline(100 * clicks[key]["miou"], color=color, ls=":", label=f"{key}: human clicks")
+            ax.axhline(100 * clicks[key]["miou"], color=RUN_COLOURS[key], ls=":", label=f"{key}: human clicks")
     ax.set_xscale("log")
-    ax.set_xticks(x, [f"{v:.2g}" for v in x])  # the measured budgets, not powers of ten
+    ax.set_xticks(x_all, [f"{v:.2g}" for v in x_all])  # the measured budgets, not powers of ten
     ax.minorticks_off()
     ax.set_xlabel("annotated pixels (%, as achieved by the simulator)")
-    ax.set_ylabel("val mIoU (%)")
-    ax.legend(fontsize=8)
+    ax.set_ylabel("val mIoU (%), mean and 95% interval over seeds")
+    ax.legend(fontsize=7, loc="lower right")
     ax.grid(alpha=0.3)
     return fig
 

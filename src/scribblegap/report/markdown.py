@@ -13,7 +13,7 @@ from scribblegap.core.layout import REPORT, SUMMARY
 from scribblegap.data.plots import save_figure
 from scribblegap.experiment.results import load_summary, recorded_curve
 from scribblegap.report import tables
-from scribblegap.report.claims import budget_f_std, budget_rows, CLAIM_ORDER, claims, load_results
+from scribblegap.report.claims import CLAIM_ORDER, PAPER, budget_rows, claims, load_results
 from scribblegap.report.figures import boundary_figure, budget_figure, training_curves_figure
 from scribblegap.report.tables import CLAIM_HEADER, claim_cells, regimes_table
 
@@ -41,8 +41,8 @@ def figures(results_dir: Path, figures_dir: Path) -> list[tuple[Path, str]]:
         drawn.append((save_figure(training_curves_figure(curves), path), "validation mIoU during training"))
     f, rows = budget_rows(summary)
     if len(rows) >= 2:
-        b_entry = summary.get("B", {})
-        fig = budget_figure(rows, f, budget_f_std(summary), summary.get("points"), b_entry.get("miou_std"))
+        band = summary.get("budget_curve", {}).get("F", {}).get("runs") or summary.get("F", {}).get("runs", [])
+        fig = budget_figure(rows, [r["miou"] for r in band], summary.get("points"), PAPER["human_budget"])
         drawn.append((save_figure(fig, figures_dir / f"results_{name}_budget_curve.png"), "annotation budget"))
     boundary = results_dir / "boundary.json"
     if boundary.is_file():
@@ -165,9 +165,41 @@ def update_readme_blocks(readme="README.md", results_root="results", names=(), c
     update_readme(readme, benchmarks_section(results_root), "benchmarks")
     if claim_names:
         update_readme(readme, claims_section(results_root, tuple(claim_names)), "claims")
+        first = Path(results_root) / claim_names[0]
+        update_readme(readme, "\n".join(f"- {line}" for line in headline(first, where=False)) + "\n", "headline")
+    update_readme(readme, timings_section(results_root), "timings")
+    update_readme(readme, own_data_section(results_root), "own-data")
 
 
-def headline(results_dir) -> list[str]:
+QUICK_START = "quick_start.json"   # results/: the README's two commands timed in a fresh clone
+OWN_DATA = "own_data_bench.json"   # results/<name>/: scripts/bench_own_data.py
+
+
+def timings_section(results_root="results") -> str:
+    """The README's two commands as timed by ``scripts/time_quick_start.py`` (nothing where it has not run)."""
+    path = Path(results_root) / QUICK_START
+    if not path.is_file():
+        return ""
+    d = json.loads(path.read_text())
+    times = "; ".join(f"`{c['command']}` {c['seconds'] / 60:.1f} min ({c['what']})" for c in d["commands"])
+    return (f"Measured in a fresh clone on {d['machine']} ({d['date']}, commit {d['commit'][:7]}, "
+            f"`python scripts/time_quick_start.py`): {times}.\n")
+
+
+def own_data_section(results_root="results") -> str:
+    """The own-data benchmark's wall time, classes and report (every ``results/*/own_data_bench.json``)."""
+    lines = []
+    for path in sorted(Path(results_root).glob(f"*/{OWN_DATA}")):
+        d = json.loads(path.read_text())
+        lines.append(f"Measured (`python scripts/bench_own_data.py`): a folder of {len(d['classes'])} classes "
+                     f"({', '.join(d['classes'])}) and {d['images']['train']} + {d['images']['val']} VOC12-mini "
+                     f"images at their own sizes runs the whole chain in {d['wall_seconds'] / 60:.1f} min on "
+                     f"{d['machine']}; its report: [results/{path.parent.name}/report.md]"
+                     f"(results/{path.parent.name}/report.md).")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def headline(results_dir, where: bool = True) -> list[str]:
     """The answer of one results folder in a few lines: F, B and W on val, the gap and the share W closes,
     and where the report and its figures are (what ``scribblegap run`` prints last)."""
     results_dir = Path(results_dir)
@@ -185,6 +217,6 @@ def headline(results_dir) -> list[str]:
             lines.append(f"W closes {100 * (w - b) / (f - b):.0f}% of it ((W - B) / (F - B); the claims and their "
                          "intervals are in the report)")
     report = results_dir / REPORT
-    if report.is_file():
+    if where and report.is_file():
         lines.append(f"report: {report}; figures: {results_dir.parent.parent / 'figures'}/results_{results_dir.name}_*.png")
     return lines

@@ -244,7 +244,7 @@ def _achieved(row: dict) -> float:
 
 
 def fusion_table(path: Path) -> str:
-    """The fusion options measured by ``scripts/measure_fusion.py`` (pseudo-label mIoU on train, no CRF)."""
+    """The fusion options measured by ``scribblegap measure fusion`` (pseudo-label mIoU on train, no CRF)."""
     if not Path(path).is_file():
         return ""
     d = json.loads(Path(path).read_text())
@@ -258,7 +258,7 @@ def fusion_table(path: Path) -> str:
     kept = ", ".join(f">= {t}: {pct(v['kept'])}% of the pixels kept, {pct(v['accuracy_kept'])}% of them right"
                      for t, v in d["threshold"].items())
     return "\n".join([f"#### Fusion options (pseudo-labels on train, no CRF, {d['images']} images; "
-                      "`scripts/measure_fusion.py`)", ""]
+                      "`scribblegap measure fusion`)", ""]
                      + _table(["mode", *(f"local weight {w}" for w in weights)], rows)
                      + ["", f"Confidence threshold on the mean (weight 0.5): {kept}. Weight 0 is the global "
                             "annotator alone, 1 the local one."]) + "\n"
@@ -310,7 +310,7 @@ def boundary_table(path: Path) -> str:
 
 
 def preset_search_table(path: Path) -> str:
-    """The runs that chose the CPU preset (``scripts/search_cpu_preset.py``)."""
+    """The runs that chose the CPU preset: a finished search, kept as its results (``preset_search.json``)."""
     if not Path(path).is_file():
         return ""
     d = json.loads(Path(path).read_text())
@@ -320,7 +320,7 @@ def preset_search_table(path: Path) -> str:
         rows.append([r["candidate"], changes, str(r["seed"]), pct(r["val_miou"]), f"{r['train_seconds'] / 60:.1f}"])
     base = ", ".join(f"{k}={v}" for k, v in d.get("base", {}).items())
     return "\n".join(["#### Choosing the CPU preset: F on VOC12-mini, one seed each, for changes of a starting "
-                      f"point ({base}; `scripts/search_cpu_preset.py`)", ""]
+                      f"point ({base}; `preset_search.json`)", ""]
                      + _table(["candidate", "changes", "seed", "F val mIoU %", "training minutes (1 thread)"],
                               rows)) + "\n"
 

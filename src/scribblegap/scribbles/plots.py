@@ -25,33 +25,33 @@ def _bars(ax, edges, counts, **kw):
 def plot_statistics(summary: dict, path=None, title: str = ""):
     """All statistics of one weak-label source on one page (10 panels). Saved when ``path`` is given."""
     plt = _plt()
-    fig, axes = plt.subplots(2, 5, figsize=(21, 7.5), dpi=80)
+    fig, axes = plt.subplots(2, 5, figsize=(21, 8.5), dpi=80, layout="constrained")
     ax = axes.ravel()
 
     lf = summary["labelled_fraction"]
     _bars(ax[0], np.asarray(lf["hist_edges"]) * 100, lf["hist"], fill=True, alpha=0.7)
-    ax[0].set(title=f"labelled pixels per image (mean {100 * lf['mean_per_image']:.2f}%)",
+    ax[0].set(title=f"labelled pixels per image\n(mean {100 * lf['mean_per_image']:.2f}%)",
               xlabel="% of the image", ylabel="fraction of images")
 
     names = list(summary["per_class"])
     frac = [summary["per_class"][n]["labelled_fraction_of_class_pixels"] or 0 for n in names]
     ax[1].bar(names, np.asarray(frac) * 100, color="#888")
-    ax[1].set(title="labelled share of each class's pixels", ylabel="%")
-    ax[1].tick_params(axis="x", rotation=45)
+    ax[1].set(title="labelled share of\neach class's pixels", ylabel="%")
+    plt.setp(ax[1].get_xticklabels(), rotation=40, ha="right", rotation_mode="anchor")
 
     sc = summary["scribbles"]
     counts = np.asarray(sc["per_image_hist"], float)
     ax[2].bar(np.arange(len(counts)), counts / max(counts.sum(), 1), color="#888")
-    ax[2].set(title=f"scribbles per image (mean {sc['per_image_mean'] or 0:.1f}; last bar: more)",
+    ax[2].set(title=f"scribbles per image\n(mean {sc['per_image_mean'] or 0:.1f}; last bar: more)",
               xlabel="scribbles (connected labelled parts)", ylabel="fraction of images")
 
     _bars(ax[3], sc["length_edges"], sc["length_hist"], fill=True, alpha=0.7)
     ax[3].set_xscale("log")
-    ax[3].set(title=f"scribble length (median {sc['length_px_median'] or 0:.0f} px)", xlabel="px",
+    ax[3].set(title=f"scribble length\n(median {sc['length_px_median'] or 0:.0f} px)", xlabel="px",
               ylabel="fraction of scribbles")
 
     _bars(ax[4], sc["width_edges"], sc["width_hist"], fill=True, alpha=0.7)
-    ax[4].set(title=f"scribble width (mean {sc['width_px_mean'] or 0:.1f} px)", xlabel="px",
+    ax[4].set(title=f"scribble width\n(mean {sc['width_px_mean'] or 0:.1f} px)", xlabel="px",
               ylabel="fraction of scribbles")
 
     touched = summary["objects_touched"]
@@ -61,8 +61,8 @@ def plot_statistics(summary: dict, path=None, title: str = ""):
         vals = [touched["by_size"][g][b]["fraction"] for b in buckets]
         ax[5].bar(x + (k - 0.5) * 0.4, [np.nan if v is None else v for v in vals], 0.4, label=g,
                   color=_COLOURS[g])
-    ax[5].set_xticks(x, buckets)
-    ax[5].set(title="objects touched, by size (share of the image)", ylabel="fraction touched",
+    ax[5].set_xticks(x, buckets, rotation=30, ha="right", rotation_mode="anchor")
+    ax[5].set(title="objects touched, by size\n(share of the image)", ylabel="fraction touched",
               ylim=(0, 1.05))
     ax[5].legend(fontsize=8)
 
@@ -73,9 +73,9 @@ def plot_statistics(summary: dict, path=None, title: str = ""):
               color=_COLOURS[g], linewidth=1.5)
         _bars(ax[7], bd["normalised_edges"], bd[g]["normalised_counts"],
               label=f"{g} (median {bd[g]['median_normalised'] or 0:.2f})", color=_COLOURS[g], linewidth=1.5)
-    ax[6].set(title="distance of labelled pixels to the boundary", xlabel="px (last bin: farther)",
+    ax[6].set(title="distance of labelled pixels\nto the boundary", xlabel="px (last bin: farther)",
               ylabel="fraction of labelled pixels")
-    ax[7].set(title="... normalised by the object's inradius", xlabel="distance / inradius (1 = deepest)",
+    ax[7].set(title="... normalised by\nthe object's inradius", xlabel="distance / inradius (1 = deepest)",
               ylabel="fraction of labelled pixels")
     ax[6].legend(fontsize=8)
     ax[7].legend(fontsize=8)
@@ -83,22 +83,20 @@ def plot_statistics(summary: dict, path=None, title: str = ""):
     pos = np.asarray(summary["position"]["object_box_hist"], float)
     im = ax[8].imshow(pos / max(pos.sum(), 1), cmap="magma", extent=(0, 1, 1, 0))
     fig.colorbar(im, ax=ax[8], fraction=0.046)
-    ax[8].set(title="position inside the object's box (objects)", xlabel="x / box width",
+    ax[8].set(title="position inside\nthe object's box (objects)", xlabel="x / box width",
               ylabel="y / box height")
 
     cd = summary["position"]
     _bars(ax[9], cd["centroid_distance_edges"], cd["centroid_distance_hist"], fill=True, alpha=0.7)
     dis = summary["disagreement"]
-    ax[9].set(title="distance to the object's centroid (objects)", xlabel="distance / sqrt(area / pi)",
+    ax[9].set(title="distance to the\nobject's centroid (objects)", xlabel="distance / sqrt(area / pi)",
               ylabel="fraction of labelled pixels")
     ax[9].text(0.98, 0.95, f"labelled pixels on another class: {dis['pixels_on_other_class']}\n"
                            f"labelled pixels on void: {dis['pixels_on_void']}",
                transform=ax[9].transAxes, ha="right", va="top", fontsize=8)
     if title:
         fig.suptitle(f"{title} ({summary['images']} images)")
-    fig.tight_layout()
     if path is not None:
-
         return save_figure(fig, path)
     return fig
 
@@ -133,9 +131,7 @@ def plot_distance_comparison(samples: dict, path=None, tests: dict | None = None
         cdf_ax.legend(fontsize=7)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     if path is not None:
-
         return save_figure(fig, path)
     return fig
 
@@ -166,9 +162,7 @@ def plot_coverage_comparison(summaries: dict, path=None, title: str = ""):
         ax.legend(fontsize=8)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
     if path is not None:
-
         return save_figure(fig, path)
     return fig
 
@@ -190,8 +184,6 @@ def plot_budget_curve(rows: list[dict], path=None, title: str = "", tolerance: f
     ax.set(xlabel="budget (target fraction of labelled pixels)", ylabel="achieved mean fraction",
            title=title or "budget vs achieved")
     ax.legend(fontsize=8)
-    fig.tight_layout()
     if path is not None:
-
         return save_figure(fig, path)
     return fig
