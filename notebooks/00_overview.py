@@ -86,7 +86,7 @@ show(static_view(layers, key, names=("fused_crf",)), "00_three_kinds_of_labels")
 # | $\beta$ | budget: share of labelled pixels | $w$ | pen width of a scribble (px) |
 # | $d(i)$, $\nu(i)$ | distance to the region boundary, normalised | $\delta$ | core depth of the simulator |
 # | $f_i$ | a pixel's feature vector | $a_{ij}$, $A$ | affinity of two pixels, affinity matrix |
-# | $t$ | confidence threshold (W_confident) | $\Delta_{\min}(\beta)$ | smallest gap that counts at $\beta$ |
+# | $t$ | confidence threshold (W_confident) | $\ell$, $u$ | lower, upper end of a 95% interval |
 # | $\varepsilon$ | closing margin (`CLOSE_WITHIN`) | $s_F$, $s_B$ | seed standard deviations |
 #
 # The metric in numpy, checked against the package's `ConfusionMatrix` on one mask and a "prediction"

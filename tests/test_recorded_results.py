@@ -11,6 +11,7 @@ from scribblegap.core.layout import simulated_tag
 from scribblegap.core.metrics import miou_of_counts
 from scribblegap.core.settings import REPO_ROOT
 from scribblegap.experiment.results import load_per_image
+from scribblegap.experiment.sample import read_sample
 
 RESULTS = REPO_ROOT / "results" / "voc12-mini"
 KEY = re.compile(r"^(?P<model>[A-Z][A-Za-z_0-9.]*?)(?P<suffix>@[0-9.]+)?$")
@@ -55,3 +56,12 @@ def test_each_score_comes_back_from_its_per_image_counts_at_a_clean_commit(key, 
     counts = load_per_image(REPO_ROOT / run["per_image"])
     assert np.isclose(miou_of_counts(counts["counts"].sum(axis=0)), run["miou"], rtol=0, atol=1e-9)
     assert run["commit"] and not run["commit"].endswith("-dirty"), run["commit"]
+
+
+def test_the_shipped_voc_sample_holds_every_layer_of_32_images_in_under_10_mb():
+    sample = read_sample(RESULTS)
+    assert len(sample["ids"]) == 32 and sample["commit"] and not sample["commit"].endswith("-dirty")
+    for layer, folder in sample["folders"].items():
+        assert sorted(p.stem for p in folder.glob("*.png")) == sorted(sample["ids"]), layer
+    size = sum(p.stat().st_size for p in (RESULTS / "sample").rglob("*") if p.is_file())
+    assert size < 10 * 2 ** 20, size

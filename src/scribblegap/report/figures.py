@@ -58,7 +58,9 @@ def budget_figure(rows: list[dict], f_scores: list[float], clicks: dict | None =
             ax.axhspan(100 * f["low"], 100 * f["high"], color=RUN_COLOURS["F"], alpha=0.15)
     for key in ("B", "W"):  # about one click per object: drawn as lines
         if (clicks or {}).get(key, {}).get("miou") is not None:
-            ax.axhline(100 * clicks[key]["miou"], color=RUN_COLOURS[key], ls=":", label=f"{key}: human clicks")
+            n = clicks[key].get("n", 1)
+            ax.axhline(100 * clicks[key]["miou"], color=RUN_COLOURS[key], ls=":",
+                       label=f"{key}: human clicks ({n} seed{'s' * (n > 1)})")
     ax.set_xscale("log")
     ax.set_xticks(x_all, [f"{v:.2g}" for v in x_all])  # the measured budgets, not powers of ten
     ax.minorticks_off()

@@ -213,7 +213,9 @@ def headline(results_dir, where: bool = True) -> list[str]:
     f, b, w = (summary.get(k, {}).get("miou") for k in ("F", "B", "W"))
     if f is not None and b is not None:
         lines.append(f"gap F - B: {100 * (f - b):.1f} points")
-        if w is not None and f != b:
+        if f <= b:
+            lines.append("F is not above B: no gap for W to close")
+        elif w is not None:
             lines.append(f"W closes {100 * (w - b) / (f - b):.0f}% of it ((W - B) / (F - B); the claims and their "
                          "intervals are in the report)")
     report = results_dir / REPORT
