@@ -40,7 +40,8 @@ def test_scores_and_the_image_whose_layers_differ_most(layers):
     assert layers.score(key, "empty") < layers.score(key, "shifted") < 1.0
     spread = {k: layers.spread(k) for k in layers.keys}
     assert layers.most_different() == max(spread, key=spread.get)
-    assert layers.line(key, "mask").startswith(f"{LINE}: empty ")
+    assert layers.line(key, "mask").startswith(f"{LINE} on {key} (shown: mask): empty ")
+    assert layers.line(key, "mask") != layers.line(key, "empty")  # the line says which layer is shown
 
 
 def test_the_displayed_object_carries_the_widget_and_a_static_png(layers, tmp_path, monkeypatch):

@@ -97,7 +97,8 @@ class Layers:
     def line(self, key, name) -> str:
         """The per-image line under the inspector's figure."""
         if self.score_all:
-            return f"{LINE}: " + ", ".join(f"{self.title(n)} {100 * v:.1f}" for n, v in self.scores(key).items())
+            return (f"{LINE} on {key} (shown: {self.title(name)}): "
+                    + ", ".join(f"{self.title(n)} {100 * v:.1f}" for n, v in self.scores(key).items()))
         cm, kept = self.confusion(key, name), self.labels.kept_names
         iou = cm.iou()
         present = [i for i in range(len(kept)) if np.isfinite(iou[i])]
