@@ -24,7 +24,7 @@ test: setup
 	$(VENV)/bin/lint-imports
 	CI=1 $(PY) -m pytest
 
-# the unit tests alone (no chain, no notebooks, no browser): about a minute
+# the unit tests alone (no chain, no notebooks, no browser): about a minute and a half
 test-fast: setup
 	$(PY) -m pytest tests -m "not slow and not browser" -o addopts="-p no:cacheprovider"
 

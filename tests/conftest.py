@@ -92,14 +92,18 @@ def tiny_voc(tmp_path):
     return make_tiny_voc(tmp_path / "voc")
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(config, items):
+    """The tests of the session's tiny chain train networks: marked slow (``make test-fast`` leaves them out);
+    the GPU tests are skipped without CUDA."""
     import torch
 
-    if torch.cuda.is_available():
-        return
+    cuda = torch.cuda.is_available()
     skip = pytest.mark.skip(reason="needs CUDA (run on a GPU machine)")
     for item in items:
-        if "gpu" in item.keywords:
+        if "tiny_chain" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+        if "gpu" in item.keywords and not cuda:
             item.add_marker(skip)
 
 

@@ -208,6 +208,7 @@ def test_the_example_by_name_is_built_on_first_use_in_the_cache(tmp_path, monkey
         load_dataset(EXAMPLE, "val")
 
 
+@pytest.mark.slow
 def test_the_whole_chain_on_the_example_speaks_of_its_classes(example, tmp_path):
     # the example's config, small: 10 images, 10-step networks, the budget curve's one point the main chain's,
     # and no R (one training process less; its loss treats every class alike as the others do)

@@ -191,6 +191,7 @@ def test_an_unknown_variant_is_refused():
         load_config("default", variants=("sharp",))
 
 
+@pytest.mark.slow
 def test_the_clicks_stage_trains_and_records_every_seed(voc12_mini, tmp_path):
     cfg = replace(smoke_config("voc12-mini", stages=("points", "evaluate")), data="voc12-mini",
                   classes="voc12-mini", limit=6, seeds=(0, 1))

@@ -84,6 +84,7 @@ def test_a_finished_run_on_other_scenes_is_not_reused(tmp_path):
     assert finished(spec) is None
 
 
+@pytest.mark.slow
 def test_kill_9_then_resume_matches_uninterrupted_run(tmp_path):
     args = [sys.executable, "-m", "scribblegap", "train", "--data", "default", "--limit", "16", "--labels", "full",
             "--set", "iters=24", "--set", "batch_size=4", "--set", "crop_size=64", "--set", "base_size=96",

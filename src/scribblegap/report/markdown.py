@@ -181,9 +181,9 @@ def timings_section(results_root="results") -> str:
     if not path.is_file():
         return ""
     d = json.loads(path.read_text())
-    times = "; ".join(f"`{c['command']}` {c['seconds'] / 60:.1f} min ({c['what']})" for c in d["commands"])
-    return (f"Measured in a fresh clone on {d['machine']} ({d['date']}, commit {d['commit'][:7]}, "
-            f"`python scripts/time_quick_start.py`): {times}.\n")
+    times = "; ".join(f"`{c['command']}` {c['seconds'] / 60:.1f} min ({c['what']}; commit {c['commit'][:7]})"
+                      for c in d["commands"])
+    return f"Measured in a fresh clone on {d['machine']} (`python scripts/time_quick_start.py`): {times}.\n"
 
 
 def own_data_section(results_root="results") -> str:
